@@ -1,0 +1,184 @@
+// `nst style`: Gatys-style transfer from the command line. Option names follow
+// jcjohnson/neural-style's, in GNU long form.
+#include <ATen/ATen.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "common.h"
+#include "interrupt.h"
+#include "nst/error.h"
+#include "nst/image.h"
+#include "nst/runtime.h"
+#include "nst/stylize.h"
+#include "nst/weights.h"
+#include "progress_bar.h"
+
+namespace nst::cli {
+namespace {
+
+struct StyleArgs {
+  std::string content, output = "out.png", style_layers, content_layers, style_layer_weights, style_blend;
+  std::vector<std::string> styles;
+  int size = 512;
+  double style_scale = 1.0;
+  std::string init = "auto", optimizer = "lbfgs", model = "vgg19", weights = "embedded", pooling = "auto",
+              preprocess, device = "cpu", trace, line_search = "strong-wolfe";
+  double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
+  int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
+  uint64_t seed = 0;
+  bool original_colors = false;
+  CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt,
+      *learning_rate_opt;
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+InitKind parse_init(const std::string& init, StyleOptions& options) {
+  if (init == "noise" || init == "random") return InitKind::kNoise;
+  if (init == "content" || init == "image") return InitKind::kContent;
+  if (init == "style") return InitKind::kStyle;
+  options.init_image = read_image(init);  // a file
+  return InitKind::kImage;
+}
+
+int run(StyleArgs& a) {
+  NST_CHECK(a.size >= 16 && a.size <= kMaxImageSide, kUsage,
+            "--size must be between 16 and " + std::to_string(kMaxImageSide) + " px");
+  NST_CHECK(a.style_scale > 0 && a.style_scale <= 16, kUsage, "--style-scale must be in (0, 16]");
+  NST_CHECK(a.history >= 1 && a.history <= 10000, kUsage, "--history must be between 1 and 10000");
+  NST_CHECK(a.save_every >= 0 && a.print_every >= 0, kUsage, "--save-every/--print-every must be >= 0");
+  std::vector<std::string> inputs{a.content};
+  inputs.insert(inputs.end(), a.styles.begin(), a.styles.end());
+  if (a.weights != "embedded") inputs.push_back(a.weights);
+  check_output_path(a.output, inputs);
+
+  const int threads = configure_runtime(a.threads);
+  VggWeights weights = load_weights(a.weights, parse_arch(a.model), a.preprocess);
+  const bool embedded = a.weights == "embedded";
+
+  // Defaults depend on the network (see trained_vgg_style_defaults()); explicit flags win.
+  StyleOptions o = embedded ? StyleOptions{} : trained_vgg_style_defaults();
+  if (a.content_weight_opt->count()) o.content_weight = a.content_weight;
+  if (a.style_weight_opt->count()) o.style_weight = a.style_weight;
+  if (a.tv_weight_opt->count()) o.tv_weight = a.tv_weight;
+  if (a.content_layers_opt->count()) o.content_layers = split_list(a.content_layers, "--content-layers");
+  if (a.style_layers_opt->count()) o.style_layers = split_list(a.style_layers, "--style-layers");
+  if (!a.style_layer_weights.empty()) o.style_layer_weights = parse_numbers(a.style_layer_weights, "--style-layer-weights");
+  if (!a.style_blend.empty()) o.style_blend = parse_numbers(a.style_blend, "--style-blend");
+  if (a.pooling != "auto") o.pooling = parse_pooling(a.pooling);
+  if (a.init != "auto") o.init = parse_init(a.init, o);
+  o.seed = a.seed;
+  o.iterations = a.iterations;
+  o.device = a.device;
+  o.optimizer.kind = parse_optimizer_kind(a.optimizer);
+  o.optimizer.history = a.history;
+  NST_CHECK(a.line_search == "strong-wolfe" || a.line_search == "none", kUsage,
+            "--line-search must be strong-wolfe or none");
+  o.optimizer.line_search = a.line_search == "strong-wolfe";
+  if (a.learning_rate_opt->count()) {
+    NST_CHECK(a.learning_rate > 0 && std::isfinite(a.learning_rate), kUsage, "--learning-rate must be > 0");
+    o.optimizer.learning_rate = a.learning_rate;
+  } else if (o.optimizer.kind != OptimizerKind::kLbfgs) {
+    o.optimizer.learning_rate = 0.01;  // pixels live in [0,1]
+  }
+  check_style_options(o, a.styles.size());
+  check_layer_names(weights.arch, o.content_layers);
+  check_layer_names(weights.arch, o.style_layers);
+  if (a.device != "cpu") NST_CHECK(cuda_available(), kUsage, "--device " + a.device + ": no CUDA device available");
+
+  at::Tensor content = read_image(a.content, a.size);
+  std::vector<at::Tensor> styles;
+  const int style_size = std::max(16, static_cast<int>(std::lround(a.size * a.style_scale)));
+  for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+
+  std::fprintf(stderr, "nst: %s, %dx%d px, %s, %d threads, weights %s (%s)\n", a.optimizer.c_str(),
+               static_cast<int>(content.size(3)), static_cast<int>(content.size(2)), a.device.c_str(), threads,
+               weights.source.c_str(), to_string(weights.preprocess).c_str());
+
+  install_interrupt_handler();
+  ProgressBar bar(a.print_every);
+  std::unique_ptr<TraceWriter> trace = a.trace.empty() ? nullptr : std::make_unique<TraceWriter>(a.trace);
+  auto finish_image = [&](const at::Tensor& image) {
+    return a.original_colors ? transfer_original_colors(content, image) : image;
+  };
+  auto progress = [&](const IterationReport& r, const at::Tensor& image) {
+    bar.update(r);
+    if (trace) trace->write(r);
+    if (a.save_every > 0 && r.iteration % a.save_every == 0 && r.iteration < r.total_iterations) {
+      write_image(finish_image(image), numbered_path(a.output, r.iteration));
+    }
+    return !interrupted();
+  };
+  StyleResult result = run_style(weights, content, styles, o, progress);
+  bar.finish();
+  write_image(finish_image(result.image), a.output);
+  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s\n",
+               to_string(result.stop).c_str(), result.last.iteration, result.last.seconds, result.last.loss,
+               summarize_parts(result.last).c_str(), result.message.empty() ? "" : ": ", result.message.c_str(),
+               a.output.c_str());
+  if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_style_command(CLI::App& app, std::function<int()>& action) {
+  auto a = std::make_shared<StyleArgs>();
+  const StyleOptions e;  // embedded defaults
+  const StyleOptions t = trained_vgg_style_defaults();
+  CLI::App* cmd = app.add_subcommand("style", "Neural style transfer (Gatys et al.): optimize an image");
+  cmd->add_option("-c,--content,--content-image", a->content, "Content image (PNG/JPEG/TIFF/WebP)")->required();
+  cmd->add_option("-s,--style,--style-image", a->styles, "Style image; repeat for several")->required();
+  cmd->add_option("-o,--output,--output-image", a->output, "Output image; format from extension")->capture_default_str();
+  cmd->add_option("--size,--image-size", a->size, "Longest side of the output in px")->capture_default_str();
+  cmd->add_option("--iterations,--num-iterations", a->iterations, "Optimizer iterations")->capture_default_str();
+  cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
+  cmd->add_option("--line-search", a->line_search, "L-BFGS line search: strong-wolfe | none (fixed step)")
+      ->capture_default_str();
+  cmd->add_option("--history,--lbfgs-num-correction", a->history, "L-BFGS history size")->capture_default_str();
+  a->learning_rate_opt = cmd->add_option("--learning-rate", a->learning_rate,
+                                         "Step size (default: 1 for lbfgs, 0.01 for adam/sgd)");
+  auto describe = [](const char* what, double embedded, double trained) {
+    char buffer[160];
+    std::snprintf(buffer, sizeof buffer, "%s (default %g embedded, %g trained weights)", what, embedded, trained);
+    return std::string(buffer);
+  };
+  a->content_weight_opt = cmd->add_option("--content-weight", a->content_weight,
+                                          describe("Content loss weight", e.content_weight, t.content_weight));
+  a->style_weight_opt =
+      cmd->add_option("--style-weight", a->style_weight, describe("Style loss weight", e.style_weight, t.style_weight));
+  a->tv_weight_opt = cmd->add_option("--tv-weight", a->tv_weight,
+                                     describe("Total-variation weight", e.tv_weight, t.tv_weight));
+  a->content_layers_opt = cmd->add_option(
+      "--content-layers", a->content_layers,
+      "Content layers (default " + join(e.content_layers) + " embedded, " + join(t.content_layers) + " trained)");
+  a->style_layers_opt =
+      cmd->add_option("--style-layers", a->style_layers, "Style layers (default " + join(e.style_layers) + ")");
+  cmd->add_option("--style-layer-weights", a->style_layer_weights, "Weight per style layer (default 1/N each)");
+  cmd->add_option("--style-blend,--style-blend-weights", a->style_blend, "Weight per style image (default equal)");
+  cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
+  cmd->add_option("--init", a->init, "noise | content | style | FILE (default content embedded, noise trained)");
+  cmd->add_option("--seed", a->seed, "Random seed for noise init")->capture_default_str();
+  cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
+  cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
+  cmd->add_option("--weights", a->weights, "embedded | FILE (safetensors)")->capture_default_str();
+  cmd->add_option("--preprocess", a->preprocess, "Override the weights' input convention: caffe | torchvision");
+  cmd->add_option("--pooling", a->pooling, "max | avg (default avg embedded, max trained)");
+  cmd->add_option("--save-every,--save-iter", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--print-every,--print-iter", a->print_every, "Log every N iterations when not on a terminal")
+      ->capture_default_str();
+  cmd->add_option("--trace", a->trace, "Write one JSON line per iteration to this file");
+  cmd->add_option("--threads", a->threads, "CPU threads (default: all, or OMP_NUM_THREADS)");
+  cmd->add_option("--device", a->device, "cpu | cuda | cuda:N")->capture_default_str();
+  cmd->callback([a, &action] { action = [a] { return run(*a); }; });
+}
+
+}  // namespace nst::cli

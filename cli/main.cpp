@@ -1,0 +1,43 @@
+// nst: the command-line front end. Parsing, then one catch that turns errors into one line
+// and an exit code (0 ok, 1 runtime failure, 2 bad usage, 130 interrupted).
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+#include <cstdio>
+#include <functional>
+
+#include "commands.h"
+#include "common.h"
+#include "nst/error.h"
+
+int main(int argc, char** argv) {
+  using namespace nst::cli;
+  CLI::App app{"nst: neural style transfer and feature inversion (optimization-based, VGG on libtorch)", "nst"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "nst 0.1.0");
+  std::function<int()> action;
+  add_style_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "nst: error: %s (see nst --help)\n", e.what());
+    return kExitUsage;
+  }
+  try {
+    return action ? action() : kExitUsage;
+  } catch (const nst::Error& e) {
+    std::fprintf(stderr, "nst: error: %s\n", e.what());
+    return e.kind() == nst::ErrorKind::kUsage ? kExitUsage : kExitFailure;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "nst: error: %s\n", e.what_without_backtrace());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nst: error: %s\n", e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,39 @@
+#pragma once
+// Image files <-> tensors. Images live in the library as float RGB tensors 1x3xHxW in [0,1].
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+
+namespace nst {
+
+/// Largest accepted image side and pixel count; beyond this a file is refused before decoding.
+constexpr int kMaxImageSide = 65536;
+constexpr int64_t kMaxImagePixels = int64_t{1} << 28;  // 268 Mpx
+
+/// Header facts of an image file, read without decoding the pixels.
+struct ImageInfo {
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+};
+
+/// Reads width/height/channels; throws nst::Error(kIo/kFormat) for missing or corrupt files.
+ImageInfo probe_image(const std::string& path);
+
+/// Reads a PNG/JPEG/TIFF/WebP file as 1x3xHxW float RGB in [0,1]. Applies EXIF orientation,
+/// turns grey into RGB, drops alpha. When longest_side > 0 the image is resized (Lanczos3)
+/// so that its longer side equals longest_side.
+at::Tensor read_image(const std::string& path, int longest_side = 0);
+
+/// Writes a 1x3xHxW (or 3xHxW) RGB tensor in [0,1] (clamped) to path; the format follows the
+/// extension (.png, .jpg/.jpeg, .tif/.tiff 16-bit, .webp). Written atomically: temp file + rename.
+void write_image(const at::Tensor& image, const std::string& path);
+
+/// Resizes a 1x3xHxW tensor to height x width (bicubic, antialiased when shrinking).
+at::Tensor resize_image(const at::Tensor& image, int height, int width);
+
+/// Size (height, width) whose longer side is longest_side, keeping the aspect ratio of h x w.
+std::pair<int, int> fit_longest_side(int height, int width, int longest_side);
+
+}  // namespace nst

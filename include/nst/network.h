@@ -1,0 +1,69 @@
+#pragma once
+// VGG16/VGG19 feature extractor with canonical layer names (conv1_1 ... relu5_4, pool1 ... pool5).
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nst/preprocess.h"
+
+namespace nst {
+
+/// Which VGG.
+enum class VggArch { kVgg16, kVgg19 };
+std::string to_string(VggArch arch);
+/// "vgg16" | "vgg19"; throws nst::Error(kUsage) otherwise.
+VggArch parse_arch(const std::string& name);
+
+enum class Pooling { kMax, kAvg };
+/// "max" | "avg"; throws nst::Error(kUsage) otherwise.
+Pooling parse_pooling(const std::string& name);
+
+enum class Padding { kZeros, kReflect };
+
+/// Convolution weights of a VGG network in layer order (conv1_1 first), OIHW float32 + bias.
+struct VggWeights {
+  VggArch arch = VggArch::kVgg19;
+  std::vector<at::Tensor> weights;  ///< [out, in, 3, 3]
+  std::vector<at::Tensor> biases;   ///< [out]
+  Preprocess preprocess = Preprocess::kCaffe;  ///< input convention the weights expect
+  Padding padding = Padding::kZeros;           ///< trained VGGs use zero padding
+  std::string source;                          ///< "embedded(seed=...)" or the file path, for reports
+};
+
+/// Canonical layer names of an architecture, in forward order.
+std::vector<std::string> layer_names(VggArch arch);
+/// Names of the conv layers only (conv1_1, ...), in order.
+std::vector<std::string> conv_layer_names(VggArch arch);
+/// Checks shapes against the architecture (any consistent channel widths are accepted, so that
+/// tests can use narrow networks); throws nst::Error(kModel) naming the offending layer.
+void validate_weights(const VggWeights& weights);
+
+/// A frozen VGG truncated after the deepest requested layer. Input: RGB in [0,1], 1x3xHxW.
+class FeatureNet {
+ public:
+  FeatureNet(VggWeights weights, Pooling pooling, std::vector<std::string> requested_layers);
+
+  /// Activations of the requested layers, keyed by name. Differentiable w.r.t. image only.
+  std::map<std::string, at::Tensor> forward(const at::Tensor& image) const;
+
+  /// Moves parameters to a device (cpu, cuda).
+  void to(const at::Device& device);
+
+  const std::vector<std::string>& requested_layers() const { return requested_; }
+  const VggWeights& weights() const { return weights_; }
+  /// Number of multiply-accumulates of one forward pass at h x w (conv layers only, up to the deepest layer).
+  double forward_macs(int height, int width) const;
+
+ private:
+  VggWeights weights_;
+  Pooling pooling_;
+  std::vector<std::string> requested_;
+  std::vector<std::string> plan_;  // layer names to run, up to the deepest requested
+};
+
+/// Throws nst::Error(kUsage) naming the first unknown layer and listing the valid names.
+void check_layer_names(VggArch arch, const std::vector<std::string>& names);
+
+}  // namespace nst

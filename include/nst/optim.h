@@ -1,0 +1,63 @@
+#pragma once
+// Optimizers over one image tensor: L-BFGS (strong-Wolfe line search, box bounds), Adam, SGD.
+// They work on tensors of any device; the objective computes loss and gradient.
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+
+namespace nst {
+
+/// Computes f(x) and writes df/dx into grad (same shape/device as x). Must not modify x.
+using Objective = std::function<double(const at::Tensor& x, at::Tensor& grad)>;
+
+/// Which algorithm.
+enum class OptimizerKind { kLbfgs, kAdam, kSgd };
+
+/// All optimizer settings; each default lives here once.
+struct OptimizerOptions {
+  OptimizerKind kind = OptimizerKind::kLbfgs;
+  // L-BFGS
+  int history = 100;             ///< number of (s, y) pairs kept
+  bool line_search = true;       ///< strong-Wolfe line search; false = fixed step as in neural-style
+  double c1 = 1e-4;              ///< sufficient-decrease constant
+  double c2 = 0.9;               ///< curvature constant
+  int max_line_search = 25;      ///< function evaluations per line search
+  // Adam / SGD
+  double learning_rate = 1.0;    ///< Adam/SGD step size (L-BFGS: first-step scale)
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  ///< Adam
+  double momentum = 0.9;         ///< SGD momentum
+  // Box bounds on every element of x (pixels in [0,1]); infinite = unbounded.
+  double lower = -std::numeric_limits<double>::infinity();
+  double upper = std::numeric_limits<double>::infinity();
+};
+
+/// Result of one iteration.
+struct StepResult {
+  double loss = 0;          ///< f at the new x
+  int evaluations = 0;      ///< objective calls spent in this iteration
+  double step_size = 0;     ///< accepted step length t (x_new = P(x + t d))
+  bool ok = true;           ///< false: no progress possible (line-search failure, non-finite f)
+  std::string failure;      ///< why, when !ok (x is then left at the last good point)
+};
+
+/// An iterative minimizer; one call to step() is one iteration.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  /// One iteration, updating x in place. x stays within the bounds. On failure x is unchanged.
+  virtual StepResult step(at::Tensor& x, const Objective& f) = 0;
+  /// Forgets all history (call after x was edited outside the optimizer, e.g. blurred).
+  virtual void reset() = 0;
+  virtual std::string name() const = 0;
+};
+
+/// Creates the optimizer named by options.kind.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
+
+/// Parses "lbfgs" | "adam" | "sgd"; throws nst::Error(kUsage) otherwise.
+OptimizerKind parse_optimizer_kind(const std::string& name);
+
+}  // namespace nst

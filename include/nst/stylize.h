@@ -1,0 +1,64 @@
+#pragma once
+// Gatys-style neural style transfer: optimize an image so that its VGG features match the
+// content image (feature MSE) and the style images (Gram matrices), plus total variation.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "nst/network.h"
+#include "nst/optim.h"
+#include "nst/progress.h"
+
+namespace nst {
+
+/// How the optimized image starts.
+enum class InitKind { kNoise, kContent, kStyle, kImage };
+
+/// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
+struct StyleOptions {
+  double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
+  double style_weight = 1e5;     ///< weight of the style loss (mean squared Gram difference, summed over layers)
+  double tv_weight = 10.0;       ///< weight of the total-variation loss (mean squared pixel difference)
+  std::vector<std::string> content_layers{"relu2_2"};
+  std::vector<std::string> style_layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
+  std::vector<double> style_layer_weights;  ///< per style layer; empty = all 1/N
+  std::vector<double> style_blend;          ///< per style image; empty = equal, normalized to sum 1
+  InitKind init = InitKind::kContent;
+  at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
+  uint64_t seed = 0;              ///< noise init
+  int iterations = 500;
+  OptimizerOptions optimizer;     ///< bounds are set to [0,1] by run_style
+  Pooling pooling = Pooling::kAvg;
+  std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"
+};
+
+/// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,
+/// TV 1e-3, content relu4_2, noise init, max pooling). The StyleOptions member defaults are
+/// those chosen for the embedded network, whose activations are scaled differently.
+StyleOptions trained_vgg_style_defaults();
+
+/// Why a run ended.
+enum class StopReason { kIterations, kConverged, kOptimizerFailed, kAborted };
+std::string to_string(StopReason reason);
+
+/// What a run produced.
+struct StyleResult {
+  at::Tensor image;                     ///< 1x3xHxW RGB [0,1] on CPU: the last good iterate
+  IterationReport last;                 ///< the last iteration's report (losses, time)
+  StopReason stop = StopReason::kIterations;
+  std::string message;                  ///< e.g. the optimizer's failure reason
+};
+
+/// Checks weights, iteration count and per-style/per-layer lists; throws nst::Error(kUsage).
+void check_style_options(const StyleOptions& options, size_t style_count);
+
+/// Runs style transfer. content and styles are 1x3xHxW RGB [0,1] tensors (styles at any size).
+/// Throws nst::Error on bad options (unknown layers, mismatched blend or layer weights).
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                      const StyleOptions& options, const ProgressCallback& progress = nullptr);
+
+/// Keeps the luminance of `stylized` and the colour (YUV chroma) of `content` (jcjohnson's -original_colors).
+at::Tensor transfer_original_colors(const at::Tensor& content, const at::Tensor& stylized);
+
+}  // namespace nst

@@ -1,0 +1,157 @@
+// The VGG forward pass written with plain ATen ops: no nn::Module, no parameter gradients,
+// ReLU in place where its input is not itself requested (halves activation memory).
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <set>
+
+#include "nst/error.h"
+#include "nst/network.h"
+
+namespace nst {
+namespace {
+
+std::vector<int> convs_per_block(VggArch arch) {
+  return arch == VggArch::kVgg19 ? std::vector<int>{2, 2, 4, 4, 4} : std::vector<int>{2, 2, 3, 3, 3};
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(VggArch arch) { return arch == VggArch::kVgg19 ? "vgg19" : "vgg16"; }
+
+VggArch parse_arch(const std::string& name) {
+  if (name == "vgg19") return VggArch::kVgg19;
+  if (name == "vgg16") return VggArch::kVgg16;
+  fail(ErrorKind::kUsage, "unknown model '" + name + "' (expected vgg19 or vgg16)");
+}
+
+Pooling parse_pooling(const std::string& name) {
+  if (name == "max") return Pooling::kMax;
+  if (name == "avg") return Pooling::kAvg;
+  fail(ErrorKind::kUsage, "unknown pooling '" + name + "' (expected max or avg)");
+}
+
+std::vector<std::string> layer_names(VggArch arch) {
+  std::vector<std::string> names;
+  auto blocks = convs_per_block(arch);
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    for (int c = 1; c <= blocks[b]; ++c) {
+      const std::string suffix = std::to_string(b + 1) + "_" + std::to_string(c);
+      names.push_back("conv" + suffix);
+      names.push_back("relu" + suffix);
+    }
+    names.push_back("pool" + std::to_string(b + 1));
+  }
+  return names;
+}
+
+std::vector<std::string> conv_layer_names(VggArch arch) {
+  std::vector<std::string> names;
+  for (const auto& n : layer_names(arch)) {
+    if (n.rfind("conv", 0) == 0) names.push_back(n);
+  }
+  return names;
+}
+
+void check_layer_names(VggArch arch, const std::vector<std::string>& names) {
+  const auto valid = layer_names(arch);
+  for (const auto& n : names) {
+    if (std::find(valid.begin(), valid.end(), n) == valid.end()) {
+      fail(ErrorKind::kUsage, "unknown layer '" + n + "' for " + to_string(arch) + " (valid: " + join(valid) + ")");
+    }
+  }
+}
+
+void validate_weights(const VggWeights& w) {
+  const auto convs = conv_layer_names(w.arch);
+  NST_CHECK(w.weights.size() == convs.size() && w.biases.size() == convs.size(), kModel,
+            to_string(w.arch) + " needs " + std::to_string(convs.size()) + " conv layers, weights have " +
+                std::to_string(w.weights.size()));
+  int64_t in_channels = 3;
+  for (size_t i = 0; i < convs.size(); ++i) {
+    const at::Tensor& k = w.weights[i];
+    const at::Tensor& b = w.biases[i];
+    const bool ok = k.defined() && k.dim() == 4 && k.size(1) == in_channels && k.size(2) == 3 && k.size(3) == 3 &&
+                    b.defined() && b.dim() == 1 && b.size(0) == k.size(0);
+    if (!ok) {
+      fail(ErrorKind::kModel, "weights of " + convs[i] + " have shape " +
+                                  (k.defined() ? std::string(c10::str(k.sizes())) : "none") + " / bias " +
+                                  (b.defined() ? std::string(c10::str(b.sizes())) : "none") + ", expected [*, " +
+                                  std::to_string(in_channels) + ", 3, 3] / [out]");
+    }
+    in_channels = k.size(0);
+  }
+}
+
+FeatureNet::FeatureNet(VggWeights weights, Pooling pooling, std::vector<std::string> requested_layers)
+    : weights_(std::move(weights)), pooling_(pooling), requested_(std::move(requested_layers)) {
+  validate_weights(weights_);
+  NST_CHECK(!requested_.empty(), kUsage, "no layers requested from the network");
+  check_layer_names(weights_.arch, requested_);
+  const auto all = layer_names(weights_.arch);
+  size_t deepest = 0;
+  for (const auto& n : requested_) {
+    deepest = std::max(deepest, size_t(std::find(all.begin(), all.end(), n) - all.begin()));
+  }
+  plan_.assign(all.begin(), all.begin() + deepest + 1);
+  for (auto& t : weights_.weights) t = t.detach().contiguous();
+  for (auto& t : weights_.biases) t = t.detach().contiguous();
+}
+
+void FeatureNet::to(const at::Device& device) {
+  for (auto& t : weights_.weights) t = t.to(device);
+  for (auto& t : weights_.biases) t = t.to(device);
+}
+
+std::map<std::string, at::Tensor> FeatureNet::forward(const at::Tensor& image) const {
+  const std::set<std::string> wanted(requested_.begin(), requested_.end());
+  std::map<std::string, at::Tensor> out;
+  at::Tensor x = preprocess(image, weights_.preprocess);
+  size_t conv_index = 0;
+  for (const auto& name : plan_) {
+    if (name[0] == 'c') {
+      const at::Tensor& k = weights_.weights[conv_index];
+      const at::Tensor& b = weights_.biases[conv_index];
+      ++conv_index;
+      if (weights_.padding == Padding::kReflect) {
+        x = at::conv2d(at::reflection_pad2d(x, {1, 1, 1, 1}), k, b);
+      } else {
+        x = at::conv2d(x, k, b, /*stride=*/1, /*padding=*/1);
+      }
+      if (wanted.count(name)) out[name] = x;
+    } else if (name[0] == 'r') {
+      // In place unless the conv output was handed out (it would be modified under the caller).
+      const std::string conv_name = "conv" + name.substr(4);
+      x = wanted.count(conv_name) ? at::relu(x) : at::relu_(x);
+      if (wanted.count(name)) out[name] = x;
+    } else {
+      x = pooling_ == Pooling::kMax ? at::max_pool2d(x, {2, 2}, {2, 2}) : at::avg_pool2d(x, {2, 2}, {2, 2});
+      if (wanted.count(name)) out[name] = x;
+    }
+  }
+  return out;
+}
+
+double FeatureNet::forward_macs(int height, int width) const {
+  double macs = 0;
+  double h = height, w = width;
+  size_t conv_index = 0;
+  for (const auto& name : plan_) {
+    if (name[0] == 'c') {
+      const at::Tensor& k = weights_.weights[conv_index++];
+      macs += h * w * double(k.size(0)) * double(k.size(1)) * 9.0;
+    } else if (name[0] == 'p') {
+      h = std::floor(h / 2);
+      w = std::floor(w / 2);
+    }
+  }
+  return macs;
+}
+
+}  // namespace nst

@@ -1,0 +1,391 @@
+// L-BFGS with a strong-Wolfe line search and box bounds.
+//
+// Bounds: a simple projected L-BFGS rather than full L-BFGS-B (no generalized Cauchy point /
+// subspace minimization), because our bound is a pixel box that is rarely active for most
+// entries and the objective (a CNN pass) dominates cost. Each iteration:
+//  * variables at a bound whose negative gradient points outward are "active"; they are zeroed
+//    in the gradient fed to the two-loop recursion and in the resulting direction d;
+//  * components of d that would push a variable sitting at a bound outward are zeroed too, so
+//    for small t the path P(x + t d) is the straight line x + t d and phi'(0) = g·d exactly;
+//  * the line search runs on phi(t) = f(P(x + t d)) with phi'(t) = sum over components still
+//    moving (not clamped) of g_i d_i, i.e. the exact one-sided derivative along the path;
+//  * if the strong-Wolfe search finds no decrease (kinks of the projected path can defeat the
+//    cubic model), backtracking on the projected Armijo condition
+//    f(x_t) <= f(x) + c1 g·(x_t - x) is tried before giving up;
+//  * pairs s = x_new - x, y = g_new - g are stored only when s·y > kCurvatureEps, so the
+//    implicit inverse Hessian stays positive definite; a non-descent direction resets history.
+// Every trial point is clamped, so the iterate (and every point handed to the objective) stays
+// inside the box.
+#include "optim/lbfgs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nst::detail {
+
+namespace {
+
+constexpr double kCurvatureEps = 1e-10;   // smallest s·y kept as a pair
+constexpr double kToleranceChange = 1e-9;  // bracket width (in x units) that ends a zoom
+constexpr double kExtrapolateMin = 0.01;   // extrapolation: at least t + 1% of last move
+constexpr double kExtrapolateMax = 10.0;   // ... and at most 10 t
+constexpr double kZoomMargin = 0.1;        // zoom: keep trial points 10% inside the bracket
+
+bool is_finite(const LinePoint& p) { return std::isfinite(p.f) && std::isfinite(p.dphi); }
+
+}  // namespace
+
+double cubic_minimizer(double t1, double f1, double d1, double t2, double f2, double d2, double lo,
+                       double hi) {
+  const double mid = 0.5 * (lo + hi);
+  if (!(std::isfinite(t1) && std::isfinite(f1) && std::isfinite(d1) && std::isfinite(t2) &&
+        std::isfinite(f2) && std::isfinite(d2)) ||
+      t1 == t2) {
+    return mid;
+  }
+  const double e1 = d1 + d2 - 3 * (f1 - f2) / (t1 - t2);
+  const double disc = e1 * e1 - d1 * d2;
+  if (!(disc >= 0)) return mid;
+  const double e2 = std::sqrt(disc);
+  const double t = t1 <= t2 ? t2 - (t2 - t1) * ((d2 + e2 - e1) / (d2 - d1 + 2 * e2))
+                            : t1 - (t1 - t2) * ((d1 + e2 - e1) / (d1 - d2 + 2 * e2));
+  if (!std::isfinite(t)) return mid;
+  return std::clamp(t, lo, hi);
+}
+
+LineSearchResult strong_wolfe_search(const LineFunction& phi, const LinePoint& start, double t_init,
+                                     const StrongWolfeOptions& options) {
+  LineSearchResult result;
+  const double f0 = start.f;
+  const double d0 = start.dphi;
+  const auto sufficient_decrease = [&](const LinePoint& p) {
+    return is_finite(p) && p.f <= f0 + options.c1 * p.t * d0;
+  };
+  const auto curvature = [&](const LinePoint& p) { return std::abs(p.dphi) <= -options.c2 * d0; };
+  const auto done = [&](LinePoint p) {
+    result.point = std::move(p);
+    result.converged = true;
+    return result;
+  };
+
+  // Bracketing: grow t until the interval [lo, hi] surely contains a strong-Wolfe point.
+  LinePoint prev = start;
+  LinePoint lo, hi;
+  bool bracketed = false;
+  double t = t_init;
+  while (result.evaluations < options.max_evaluations) {
+    LinePoint cur = phi(t);
+    ++result.evaluations;
+    if (!sufficient_decrease(cur) || (result.evaluations > 1 && cur.f >= prev.f)) {
+      lo = std::move(prev);
+      hi = std::move(cur);
+      bracketed = true;
+      break;
+    }
+    if (curvature(cur)) return done(std::move(cur));
+    if (cur.dphi >= 0) {
+      hi = std::move(prev);
+      lo = std::move(cur);
+      bracketed = true;
+      break;
+    }
+    const double t_min = t + kExtrapolateMin * (t - prev.t);
+    const double t_max = kExtrapolateMax * t;
+    const double t_next = cubic_minimizer(prev.t, prev.f, prev.dphi, cur.t, cur.f, cur.dphi, t_min, t_max);
+    prev = std::move(cur);
+    t = t_next;
+  }
+  if (!bracketed) {  // out of evaluations while still decreasing: prev is the lowest point
+    result.point = std::move(prev);
+    return result;
+  }
+
+  // Zoom: lo always satisfies sufficient decrease and has the lowest f of the bracket ends.
+  bool insufficient_progress = false;
+  while (result.evaluations < options.max_evaluations) {
+    const double a = std::min(lo.t, hi.t);
+    const double b = std::max(lo.t, hi.t);
+    if (b - a < options.t_tolerance) break;
+    t = cubic_minimizer(lo.t, lo.f, lo.dphi, hi.t, hi.f, hi.dphi, a, b);
+    // Trial points hugging an end of the bracket shrink it too slowly; push them inside.
+    const double margin = kZoomMargin * (b - a);
+    if (std::min(b - t, t - a) < margin) {
+      if (insufficient_progress || t >= b || t <= a) {
+        t = std::abs(t - b) < std::abs(t - a) ? b - margin : a + margin;
+        insufficient_progress = false;
+      } else {
+        insufficient_progress = true;
+      }
+    } else {
+      insufficient_progress = false;
+    }
+    LinePoint cur = phi(t);
+    ++result.evaluations;
+    if (!sufficient_decrease(cur) || cur.f >= lo.f) {
+      hi = std::move(cur);
+    } else {
+      if (curvature(cur)) return done(std::move(cur));
+      if (cur.dphi * (hi.t - lo.t) >= 0) hi = std::move(lo);
+      lo = std::move(cur);
+    }
+  }
+  result.point = std::move(lo);
+  return result;
+}
+
+namespace {
+
+class LbfgsOptimizer final : public Optimizer {
+ public:
+  explicit LbfgsOptimizer(const OptimizerOptions& options)
+      : options_(options),
+        bounded_(std::isfinite(options.lower) || std::isfinite(options.upper)) {}
+
+  StepResult step(at::Tensor& x, const Objective& f) override;
+
+  void reset() override {
+    history_.clear();
+    spare_ = Pair{};
+    cache_.clear();
+  }
+
+  std::string name() const override { return "lbfgs"; }
+
+ private:
+  struct Pair {
+    at::Tensor s, y;
+    double rho = 0;  // 1 / s·y
+  };
+
+  at::Tensor free_mask(const at::Tensor& x, const at::Tensor& g) const;
+  void restrict_direction(at::Tensor& d, const at::Tensor& x, const at::Tensor& free) const;
+  at::Tensor two_loop(const at::Tensor& gp) const;
+  LinePoint evaluate_at(const at::Tensor& x, const at::Tensor& d, double t, const Objective& f) const;
+  bool backtrack(const at::Tensor& x, const at::Tensor& d, double f0, const at::Tensor& g0,
+                 double dphi0, double t, const Objective& f, LinePoint* accepted, int* evaluations) const;
+  void remember(const at::Tensor& x_old, const at::Tensor& x_new, const at::Tensor& g_old,
+                const at::Tensor& g_new);
+
+  OptimizerOptions options_;
+  bool bounded_;
+  std::deque<Pair> history_;  // oldest first
+  Pair spare_;                // buffers reused for the next pair
+  double gamma_ = 1;          // H0 = gamma I, from the newest pair
+  PointCache cache_;
+};
+
+// 1 where a variable may move, 0 where it sits at a bound and the descent direction points out.
+at::Tensor LbfgsOptimizer::free_mask(const at::Tensor& x, const at::Tensor& g) const {
+  at::Tensor active = at::zeros_like(x, x.options().dtype(at::kBool));
+  if (std::isfinite(options_.lower)) active.logical_or_(at::logical_and(x <= options_.lower, g > 0));
+  if (std::isfinite(options_.upper)) active.logical_or_(at::logical_and(x >= options_.upper, g < 0));
+  return active.logical_not().to(x.scalar_type());
+}
+
+void LbfgsOptimizer::restrict_direction(at::Tensor& d, const at::Tensor& x,
+                                        const at::Tensor& free) const {
+  if (!bounded_) return;
+  d.mul_(free);
+  if (std::isfinite(options_.lower)) d.masked_fill_(at::logical_and(x <= options_.lower, d < 0), 0);
+  if (std::isfinite(options_.upper)) d.masked_fill_(at::logical_and(x >= options_.upper, d > 0), 0);
+}
+
+// d = -H gp by the two-loop recursion.
+at::Tensor LbfgsOptimizer::two_loop(const at::Tensor& gp) const {
+  at::Tensor q = gp.neg();
+  const size_t k = history_.size();
+  std::vector<double> alpha(k);
+  for (size_t i = k; i-- > 0;) {
+    alpha[i] = history_[i].rho * dot_value(history_[i].s, q);
+    q.add_(history_[i].y, -alpha[i]);
+  }
+  q.mul_(gamma_);
+  for (size_t i = 0; i < k; ++i) {
+    const double beta = history_[i].rho * dot_value(history_[i].y, q);
+    q.add_(history_[i].s, alpha[i] - beta);
+  }
+  return q;
+}
+
+// phi(t) = f(P(x + t d)); phi'(t) sums g_i d_i over the components not clamped at t.
+LinePoint LbfgsOptimizer::evaluate_at(const at::Tensor& x, const at::Tensor& d, double t,
+                                      const Objective& f) const {
+  LinePoint p;
+  p.t = t;
+  p.x = at::add(x, d, t);
+  at::Tensor moving;
+  if (bounded_) {
+    moving = at::ones_like(x, x.options().dtype(at::kBool));
+    if (std::isfinite(options_.lower)) moving.logical_and_(p.x > options_.lower);
+    if (std::isfinite(options_.upper)) moving.logical_and_(p.x < options_.upper);
+    project_(p.x, options_.lower, options_.upper);
+  }
+  p.f = evaluate(f, p.x, p.grad);
+  if (!std::isfinite(p.f) || !all_finite(p.grad)) {
+    p.f = std::numeric_limits<double>::infinity();  // "too far": the searches shrink t
+    p.dphi = std::numeric_limits<double>::quiet_NaN();
+    return p;
+  }
+  p.dphi = bounded_ ? dot_value(p.grad * moving, d) : dot_value(p.grad, d);
+  return p;
+}
+
+// Backtracking on the projected Armijo condition; true (and *accepted) on success.
+bool LbfgsOptimizer::backtrack(const at::Tensor& x, const at::Tensor& d, double f0,
+                               const at::Tensor& g0, double dphi0, double t, const Objective& f,
+                               LinePoint* accepted, int* evaluations) const {
+  for (int i = 0; i < options_.max_line_search; ++i) {
+    at::Tensor probe = at::add(x, d, t);
+    project_(probe, options_.lower, options_.upper);
+    if (at::equal(probe, x)) return false;  // step below the precision of x: stalled
+    LinePoint p = evaluate_at(x, d, t, f);
+    ++*evaluations;
+    if (std::isfinite(p.f)) {
+      const double predicted = dot_value(g0, p.x - x);  // <= t·dphi0 along the projected path
+      if (p.f <= f0 + options_.c1 * predicted && p.f < f0) {
+        *accepted = std::move(p);
+        return true;
+      }
+      // Minimizer of the quadratic through f0, dphi0 and p.f, kept within [0.1 t, 0.5 t].
+      const double denom = 2 * (p.f - f0 - dphi0 * t);
+      const double t_quad = denom > 0 ? -dphi0 * t * t / denom : 0.5 * t;
+      t = std::clamp(t_quad, 0.1 * t, 0.5 * t);
+    } else {
+      t *= 0.5;
+    }
+  }
+  return false;
+}
+
+void LbfgsOptimizer::remember(const at::Tensor& x_old, const at::Tensor& x_new,
+                              const at::Tensor& g_old, const at::Tensor& g_new) {
+  if (!spare_.s.defined() || !spare_.s.sizes().equals(x_new.sizes())) {
+    spare_.s = at::empty_like(x_new);
+    spare_.y = at::empty_like(x_new);
+  }
+  at::sub_out(spare_.s, x_new, x_old);
+  at::sub_out(spare_.y, g_new, g_old);
+  const double ys = dot_value(spare_.s, spare_.y);
+  if (!(ys > kCurvatureEps)) return;  // keeps H positive definite; buffers stay spare
+  const double yy = dot_value(spare_.y, spare_.y);
+  if (!(yy > 0) || !std::isfinite(ys / yy)) return;
+  gamma_ = ys / yy;
+  spare_.rho = 1 / ys;
+  history_.push_back(std::move(spare_));
+  spare_ = Pair{};
+  if (history_.size() > static_cast<size_t>(std::max(options_.history, 0))) {
+    spare_ = std::move(history_.front());
+    history_.pop_front();
+  }
+}
+
+StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {
+  at::NoGradGuard no_grad;
+  check_step_input(x);
+  StepResult result;
+  if (!cache_.matches(x)) history_.clear();  // x edited outside: old curvature pairs are stale
+  bool finite = true;
+  result.evaluations = cache_.refresh(x, f, options_.lower, options_.upper, &finite);
+  result.loss = cache_.f();
+  if (!finite) {
+    result.ok = false;
+    result.failure = "lbfgs: objective or gradient is not finite at the current x";
+    return result;
+  }
+  const double f0 = cache_.f();
+  const at::Tensor g0 = cache_.g();
+  const at::Tensor free = bounded_ ? free_mask(x, g0) : at::Tensor();
+  const at::Tensor gp = bounded_ ? g0 * free : g0;
+  const double gp_max = gp.abs().max().item<double>();
+  if (gp_max == 0) {
+    result.ok = false;
+    result.failure = "lbfgs: converged (projected gradient is zero)";
+    return result;
+  }
+
+  // Attempt 0 uses the quasi-Newton direction; attempt 1 (if that fails) steepest descent.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool steepest = attempt == 1 || history_.empty();
+    at::Tensor d;
+    double dphi0 = 0;
+    if (!steepest) {
+      d = two_loop(gp);
+      restrict_direction(d, x, free);
+      dphi0 = dot_value(g0, d);
+    }
+    if (steepest || !(dphi0 < 0)) {  // no usable curvature information: steepest descent
+      steepest = true;
+      history_.clear();
+      d = gp.neg();
+      restrict_direction(d, x, free);
+      dphi0 = dot_value(g0, d);
+    }
+    if (!(dphi0 < 0)) {
+      result.ok = false;
+      result.failure = "lbfgs: no descent direction (gradient is not finite or zero)";
+      return result;
+    }
+    // Without curvature information d = -g has gradient units; torch's first-step scaling.
+    double t0 = options_.learning_rate;
+    if (history_.empty()) t0 *= std::min(1.0, 1.0 / gp.abs().sum().item<double>());
+
+    const auto phi = [&](double t) { return evaluate_at(x, d, t, f); };
+    LinePoint accepted;
+    bool have = false;
+    if (options_.line_search) {
+      LinePoint start;
+      start.f = f0;
+      start.dphi = dphi0;
+      StrongWolfeOptions ls;
+      ls.c1 = options_.c1;
+      ls.c2 = options_.c2;
+      ls.max_evaluations = options_.max_line_search;
+      ls.t_tolerance = kToleranceChange / d.abs().max().item<double>();
+      LineSearchResult search = strong_wolfe_search(phi, start, t0, ls);
+      result.evaluations += search.evaluations;
+      if (search.point.t > 0 && search.point.f < f0) {
+        accepted = std::move(search.point);
+        have = true;
+      } else {
+        have = backtrack(x, d, f0, g0, dphi0, t0, f, &accepted, &result.evaluations);
+      }
+    } else {
+      // Fixed step as in neural-style; only a non-finite result makes it shrink.
+      double t = t0;
+      for (int i = 0; i < options_.max_line_search && !have; ++i, t *= 0.5) {
+        accepted = phi(t);
+        ++result.evaluations;
+        have = std::isfinite(accepted.f);
+      }
+    }
+    if (!have) {
+      if (!steepest) continue;
+      result.ok = false;
+      result.failure = options_.line_search
+                           ? "lbfgs: line search found no decrease after " +
+                                 std::to_string(result.evaluations) + " evaluations"
+                           : "lbfgs: objective is not finite at any tried step";
+      return result;
+    }
+    remember(x, accepted.x, g0, accepted.grad);
+    x.copy_(accepted.x);
+    cache_.store(x, accepted.f, std::move(accepted.grad));
+    result.loss = accepted.f;
+    result.step_size = accepted.t;
+    return result;
+  }
+  return result;  // unreachable: attempt 1 always returns
+}
+
+}  // namespace
+
+std::unique_ptr<Optimizer> make_lbfgs(const OptimizerOptions& options) {
+  return std::make_unique<LbfgsOptimizer>(options);
+}
+
+}  // namespace nst::detail

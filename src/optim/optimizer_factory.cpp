@@ -1,0 +1,60 @@
+// make_optimizer and parse_optimizer_kind: option validation and dispatch.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "nst/error.h"
+#include "nst/optim.h"
+#include "optim/lbfgs.h"
+
+namespace nst {
+
+namespace {
+
+void validate(const OptimizerOptions& o) {
+  NST_CHECK(!(o.lower > o.upper) && !std::isnan(o.lower) && !std::isnan(o.upper), kUsage,
+            "optimizer: lower bound " + std::to_string(o.lower) + " exceeds upper bound " +
+                std::to_string(o.upper));
+  NST_CHECK(o.learning_rate > 0 && std::isfinite(o.learning_rate), kUsage,
+            "optimizer: learning_rate must be positive, got " + std::to_string(o.learning_rate));
+  if (o.kind == OptimizerKind::kLbfgs) {
+    NST_CHECK(o.history >= 0, kUsage, "optimizer: history must be >= 0, got " + std::to_string(o.history));
+    NST_CHECK(o.max_line_search >= 1, kUsage,
+              "optimizer: max_line_search must be >= 1, got " + std::to_string(o.max_line_search));
+    NST_CHECK(0 < o.c1 && o.c1 < o.c2 && o.c2 < 1, kUsage,
+              "optimizer: line-search constants need 0 < c1 < c2 < 1, got c1=" + std::to_string(o.c1) +
+                  " c2=" + std::to_string(o.c2));
+  } else if (o.kind == OptimizerKind::kAdam) {
+    NST_CHECK(0 <= o.beta1 && o.beta1 < 1 && 0 <= o.beta2 && o.beta2 < 1, kUsage,
+              "optimizer: adam betas must lie in [0, 1)");
+    NST_CHECK(o.epsilon > 0, kUsage, "optimizer: adam epsilon must be positive");
+  } else {
+    NST_CHECK(0 <= o.momentum && o.momentum < 1, kUsage,
+              "optimizer: sgd momentum must lie in [0, 1), got " + std::to_string(o.momentum));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
+  validate(options);
+  switch (options.kind) {
+    case OptimizerKind::kLbfgs: return detail::make_lbfgs(options);
+    case OptimizerKind::kAdam: return detail::make_adam(options);
+    case OptimizerKind::kSgd: return detail::make_sgd(options);
+  }
+  fail(ErrorKind::kUsage, "optimizer: unknown kind");
+}
+
+OptimizerKind parse_optimizer_kind(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "lbfgs" || lower == "l-bfgs") return OptimizerKind::kLbfgs;
+  if (lower == "adam") return OptimizerKind::kAdam;
+  if (lower == "sgd") return OptimizerKind::kSgd;
+  fail(ErrorKind::kUsage, "unknown optimizer '" + name + "' (expected lbfgs, adam or sgd)");
+}
+
+}  // namespace nst

@@ -1,0 +1,30 @@
+#include "nst/runtime.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <malloc.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace nst {
+
+int configure_runtime(int threads) {
+  // Keep freed blocks in the heap: the same activation sizes are needed every iteration.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  if (threads <= 0) {
+    const char* omp = std::getenv("OMP_NUM_THREADS");
+    threads = omp ? std::atoi(omp) : 0;
+  }
+  // libtorch picks 1 thread on these machines (cpuinfo sees 1 core, 2 hardware threads).
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return at::get_num_threads();
+}
+
+bool cuda_available() { return at::hasCUDA(); }
+
+}  // namespace nst
