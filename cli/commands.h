@@ -8,6 +8,8 @@ class App;
 
 namespace nst::cli {
 
-void add_style_command(CLI::App& app, std::function<int()>& action);
+void add_style_command(CLI::App& app, std::function<int()>& action);    // cmd_style.cpp
+void add_invert_command(CLI::App& app, std::function<int()>& action);   // cmd_invert.cpp
+void add_weights_command(CLI::App& app, std::function<int()>& action);  // cmd_weights.cpp
 
 }  // namespace nst::cli

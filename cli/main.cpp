@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "nst 0.1.0");
   std::function<int()> action;
   add_style_command(app, action);
+  add_invert_command(app, action);
+  add_weights_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,8 @@
+// Placeholder: `nst weights` is not implemented yet; registers nothing.
+#include "commands.h"
+
+namespace nst::cli {
+
+void add_weights_command(CLI::App&, std::function<int()>&) {}
+
+}  // namespace nst::cli
