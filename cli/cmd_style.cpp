@@ -29,7 +29,7 @@ struct StyleArgs {
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
   uint64_t seed = 0;
-  bool original_colors = false;
+  bool original_colors = false, bound_pixels = false;
   CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt,
       *learning_rate_opt;
 };
@@ -75,6 +75,7 @@ int run(StyleArgs& a) {
   if (a.pooling != "auto") o.pooling = parse_pooling(a.pooling);
   if (a.init != "auto") o.init = parse_init(a.init, o);
   o.seed = a.seed;
+  o.bound_pixels = a.bound_pixels;
   o.iterations = a.iterations;
   o.device = a.device;
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
@@ -166,9 +167,11 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
   cmd->add_option("--init", a->init, "noise | content | style | FILE (default content embedded, noise trained)");
   cmd->add_option("--seed", a->seed, "Random seed for noise init")->capture_default_str();
+  cmd->add_flag("--bound-pixels", a->bound_pixels,
+                "Keep pixels in [0,1] while optimizing (projected; slower to converge, see README)");
   cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
-  cmd->add_option("--weights", a->weights, "embedded | FILE (safetensors)")->capture_default_str();
+  cmd->add_option("--weights", a->weights, "embedded | FILE (.pth zip/legacy, safetensors; format detected from content)")->capture_default_str();
   cmd->add_option("--preprocess", a->preprocess, "Override the weights' input convention: caffe | torchvision");
   cmd->add_option("--pooling", a->pooling, "max | avg (default avg embedded, max trained)");
   cmd->add_option("--save-every,--save-iter", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")

@@ -28,7 +28,11 @@ struct StyleOptions {
   at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
   uint64_t seed = 0;              ///< noise init
   int iterations = 500;
-  OptimizerOptions optimizer;     ///< bounds are set to [0,1] by run_style
+  OptimizerOptions optimizer;     ///< its bounds are replaced according to bound_pixels
+  /// Keep pixels in [0,1] during the optimization (projected L-BFGS). Off by default: measured
+  /// on the embedded net at 192 px, the projection doubled evaluations per iteration (2.3 vs 1.1)
+  /// and left the loss 2x higher after 60 iterations (3.15 vs 1.57); the result is clamped instead.
+  bool bound_pixels = false;
   Pooling pooling = Pooling::kAvg;
   std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"
 };
@@ -44,7 +48,7 @@ std::string to_string(StopReason reason);
 
 /// What a run produced.
 struct StyleResult {
-  at::Tensor image;                     ///< 1x3xHxW RGB [0,1] on CPU: the last good iterate
+  at::Tensor image;                     ///< 1x3xHxW RGB on CPU: the last good iterate, clamped to [0,1]
   IterationReport last;                 ///< the last iteration's report (losses, time)
   StopReason stop = StopReason::kIterations;
   std::string message;                  ///< e.g. the optimizer's failure reason

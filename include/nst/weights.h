@@ -1,6 +1,6 @@
 #pragma once
-// Where network weights come from: the embedded seeded network, or files (safetensors here;
-// the other formats plug in through detect_weight_format / load_weights).
+// Where network weights come from: the embedded seeded network, or files (safetensors and
+// PyTorch .pth, zip or legacy; other formats plug in through detect_weight_format / load_weights).
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -16,7 +16,8 @@ namespace nst {
 /// Named tensors in file order.
 using StateDict = std::vector<std::pair<std::string, at::Tensor>>;
 
-enum class WeightFormat { kUnknown, kSafetensors };
+/// kTorchZip: torch.save since 1.6 (a stored zip); kTorchLegacy: the older pickle stream.
+enum class WeightFormat { kUnknown, kSafetensors, kTorchZip, kTorchLegacy };
 std::string to_string(WeightFormat format);
 
 /// Detects a weight file's format from its first bytes (not its name).
@@ -28,6 +29,11 @@ StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::stri
 /// Writes float32 tensors as safetensors, atomically.
 void write_safetensors(const std::string& path, const StateDict& tensors,
                        const std::map<std::string, std::string>& metadata = {});
+
+/// Parses a PyTorch .pth (zip or legacy stream) holding a state dict, with a pickle reader that
+/// only accepts state-dict types (never runs code). Floating tensors become float32; integer
+/// tensors and non-tensor entries are skipped. Bounds-checked; throws nst::Error(kFormat).
+StateDict parse_torch_checkpoint(const uint8_t* data, size_t size);
 
 /// Maps a state dict onto VGG conv layers. Accepts torchvision keys (features.N.weight) and
 /// Gatys-style keys (conv1_1.weight); the architecture is decided by the number of convs.
@@ -43,6 +49,19 @@ struct EmbeddedNetOptions {
 /// A VGG-shaped network with seeded random filters, each layer rescaled so that its mean ReLU
 /// activation on a natural-image-like (1/f spectrum) calibration image is 1.
 VggWeights make_embedded_vgg(const EmbeddedNetOptions& options = {});
+
+/// A weight file read into memory, and the input convention it implies.
+struct WeightFile {
+  WeightFormat format = WeightFormat::kUnknown;
+  StateDict tensors;
+  std::map<std::string, std::string> metadata;  ///< safetensors __metadata__ (empty for .pth)
+  std::string sha256;                           ///< of the whole file, lower-case hex
+  std::string known_as;                         ///< published name when the hash is known, else ""
+  Preprocess preprocess = Preprocess::kCaffe;   ///< the file's own convention (no override)
+  std::string preprocess_reason;                ///< why: "metadata", "known file ...", "key layout ..."
+};
+/// Reads and parses a weight file (format detected from content). Throws nst::Error.
+WeightFile read_weight_file(const std::string& path);
 
 /// "embedded" -> make_embedded_vgg(); otherwise a file path (format detected from content).
 /// `preprocess` overrides the file's convention when non-empty ("caffe" | "torchvision").

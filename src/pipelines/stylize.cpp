@@ -91,8 +91,10 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   detail::StyleObjective objective(net, content_dev, styles_dev, options);
 
   OptimizerOptions optimizer_options = options.optimizer;
-  optimizer_options.lower = 0.0;  // pixels stay displayable; the seed used L-BFGS-B bounds too
-  optimizer_options.upper = 1.0;
+  if (options.bound_pixels) {
+    optimizer_options.lower = 0.0;
+    optimizer_options.upper = 1.0;
+  }
   auto optimizer = make_optimizer(optimizer_options);
 
   at::Tensor x = initial_image(content, styles, options).to(device).contiguous();
@@ -101,7 +103,7 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
       [&] { return objective.parts(); }, options.iterations, progress);
 
   StyleResult result;
-  result.image = loop.best.to(at::kCPU);
+  result.image = loop.best.to(at::kCPU).clamp_(0.0, 1.0);
   result.last = loop.last;
   result.stop = loop.stop;
   result.message = loop.message;

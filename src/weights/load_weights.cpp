@@ -7,6 +7,9 @@
 
 #include "nst/error.h"
 #include "nst/weights.h"
+#include "weights/known_files.h"
+#include "weights/sha256.h"
+#include "weights/torch_pickle.h"
 
 namespace nst {
 namespace {
@@ -22,11 +25,48 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
+bool has_key(const StateDict& tensors, const std::string& key) {
+  for (const auto& [k, t] : tensors) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// A .pth does not record its input convention: Gatys-style names come from Caffe models, a
+// known Caffe conversion is recognised by hash, and other features.N files are torchvision's.
+void decide_preprocess(WeightFile& f) {
+  if (f.format == WeightFormat::kSafetensors) {
+    auto it = f.metadata.find("preprocess");
+    f.preprocess = parse_preprocess(it != f.metadata.end() ? it->second : "caffe");
+    f.preprocess_reason = it != f.metadata.end() ? "file metadata" : "default for safetensors without metadata";
+  } else if (has_key(f.tensors, "conv1_1.weight")) {
+    f.preprocess = Preprocess::kCaffe;
+    f.preprocess_reason = "conv1_1.weight keys (Gatys/Caffe layout)";
+  } else if (const detail::KnownWeightFile* known = detail::find_known_weight_file(f.sha256)) {
+    f.preprocess = known->preprocess;
+    f.preprocess_reason = std::string("known file ") + known->name;
+  } else {
+    f.preprocess = Preprocess::kTorchvision;
+    f.preprocess_reason = has_key(f.tensors, "features.0.weight") ? "features.N keys, hash not a known Caffe conversion"
+                                                                   : "PyTorch default (no Caffe markers)";
+  }
+}
+
 }  // namespace
 
-std::string to_string(WeightFormat format) { return format == WeightFormat::kSafetensors ? "safetensors" : "unknown"; }
+std::string to_string(WeightFormat format) {
+  switch (format) {
+    case WeightFormat::kSafetensors: return "safetensors";
+    case WeightFormat::kTorchZip: return "pytorch-zip";
+    case WeightFormat::kTorchLegacy: return "pytorch-legacy";
+    case WeightFormat::kUnknown: break;
+  }
+  return "unknown";
+}
 
 WeightFormat detect_weight_format(const uint8_t* data, size_t size) {
+  if (size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0) return WeightFormat::kTorchZip;
+  if (detail::has_torch_legacy_magic(data, size)) return WeightFormat::kTorchLegacy;
   // safetensors: u64 header length, then a JSON object.
   if (size >= 10 && data[8] == '{') {
     uint64_t n = 0;
@@ -34,6 +74,44 @@ WeightFormat detect_weight_format(const uint8_t* data, size_t size) {
     if (n <= size - 8) return WeightFormat::kSafetensors;
   }
   return WeightFormat::kUnknown;
+}
+
+StateDict parse_torch_checkpoint(const uint8_t* data, size_t size) {
+  switch (detect_weight_format(data, size)) {
+    case WeightFormat::kTorchZip: return detail::parse_torch_zip(data, size);
+    case WeightFormat::kTorchLegacy: return detail::parse_torch_legacy(data, size);
+    default: fail(ErrorKind::kFormat, "not a PyTorch checkpoint (neither a zip archive nor the legacy stream)");
+  }
+}
+
+WeightFile read_weight_file(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  WeightFile f;
+  f.format = detect_weight_format(bytes.data(), bytes.size());
+  try {
+    switch (f.format) {
+      case WeightFormat::kSafetensors:
+        f.tensors = parse_safetensors(bytes.data(), bytes.size(), &f.metadata);
+        break;
+      case WeightFormat::kTorchZip:
+      case WeightFormat::kTorchLegacy:
+        f.tensors = parse_torch_checkpoint(bytes.data(), bytes.size());
+        break;
+      case WeightFormat::kUnknown: {
+        const bool tar = bytes.size() > 262 && std::memcmp(bytes.data() + 257, "ustar", 5) == 0;
+        fail(ErrorKind::kFormat, "weights file " + path + " is not in a known format" +
+                                     (tar ? " (a tar-format .pth from PyTorch < 0.4 is not supported; re-save it)"
+                                          : " (supported: safetensors, PyTorch .pth)"));
+      }
+    }
+  } catch (const Error& e) {
+    if (f.format == WeightFormat::kUnknown) throw;
+    fail(e.kind(), path + ": " + e.what());  // name the file in parser messages
+  }
+  f.sha256 = detail::sha256_hex(bytes.data(), bytes.size());
+  if (const detail::KnownWeightFile* known = detail::find_known_weight_file(f.sha256)) f.known_as = known->name;
+  decide_preprocess(f);
+  return f;
 }
 
 VggWeights load_weights(const std::string& spec, VggArch arch, const std::string& preprocess_override) {
@@ -44,22 +122,13 @@ VggWeights load_weights(const std::string& spec, VggArch arch, const std::string
     if (!preprocess_override.empty()) w.preprocess = parse_preprocess(preprocess_override);
     return w;
   }
-  const std::vector<uint8_t> bytes = read_file(spec);
-  switch (detect_weight_format(bytes.data(), bytes.size())) {
-    case WeightFormat::kSafetensors: {
-      std::map<std::string, std::string> metadata;
-      StateDict tensors = parse_safetensors(bytes.data(), bytes.size(), &metadata);
-      std::string convention = preprocess_override;
-      if (convention.empty()) convention = metadata.count("preprocess") ? metadata["preprocess"] : "caffe";
-      VggWeights w = vgg_from_state_dict(tensors, parse_preprocess(convention));
-      if (metadata.count("padding") && metadata["padding"] == "reflect") w.padding = Padding::kReflect;
-      w.source = spec;
-      return w;
-    }
-    case WeightFormat::kUnknown:
-      break;
-  }
-  fail(ErrorKind::kFormat, "weights file " + spec + " is not in a known format (supported: safetensors)");
+  WeightFile f = read_weight_file(spec);
+  const Preprocess convention = preprocess_override.empty() ? f.preprocess : parse_preprocess(preprocess_override);
+  VggWeights w = vgg_from_state_dict(f.tensors, convention);
+  auto padding = f.metadata.find("padding");
+  if (padding != f.metadata.end() && padding->second == "reflect") w.padding = Padding::kReflect;
+  w.source = spec;
+  return w;
 }
 
 }  // namespace nst
