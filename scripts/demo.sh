@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 ./build/nst style --content examples/chelsea.png --style examples/starry_night.jpg \
-  --output chelsea_starry.png --size 384 --iterations 300 "$@"
+  --output chelsea_starry.png --size 320 --iterations 200 "$@"
 echo "wrote $(pwd)/chelsea_starry.png"

@@ -17,4 +17,8 @@ at::Tensor style_loss(const at::Tensor& features, const at::Tensor& target_gram)
 /// β = 2 is smooth; β < 2 (edge-preserving) adds a small epsilon inside the power.
 at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0);
 
+/// α-norm prior (Mahendran & Vedaldi 2015): mean over elements of |x − centre|^α. With pixels
+/// in [0,1] and centre 0.5, a large α (6) mostly penalizes values that leave the range.
+at::Tensor alpha_norm_loss(const at::Tensor& image, double alpha = 6.0, double centre = 0.5);
+
 }  // namespace nst

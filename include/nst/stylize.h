@@ -18,9 +18,9 @@ enum class InitKind { kNoise, kContent, kStyle, kImage };
 /// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
 struct StyleOptions {
   double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
-  double style_weight = 1e5;     ///< weight of the style loss (mean squared Gram difference, summed over layers)
+  double style_weight = 1e7;     ///< weight of the style loss (mean squared Gram difference, summed over layers)
   double tv_weight = 10.0;       ///< weight of the total-variation loss (mean squared pixel difference)
-  std::vector<std::string> content_layers{"relu2_2"};
+  std::vector<std::string> content_layers{"relu3_1"};
   std::vector<std::string> style_layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
   std::vector<double> style_layer_weights;  ///< per style layer; empty = all 1/N
   std::vector<double> style_blend;          ///< per style image; empty = equal, normalized to sum 1

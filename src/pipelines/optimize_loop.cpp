@@ -7,6 +7,11 @@ namespace nst::detail {
 
 LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& objective, const PartsGetter& parts,
                     int iterations, const ProgressCallback& progress) {
+  return optimize(optimizer, x, objective, parts, iterations, progress, LoopOptions{});
+}
+
+LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& objective, const PartsGetter& parts,
+                    int iterations, const ProgressCallback& progress, const LoopOptions& options) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   LoopResult result;
@@ -17,8 +22,11 @@ LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& object
   int flat = 0;
   double previous = std::numeric_limits<double>::infinity();
   int total_evaluations = 0;
+  const int planned = options.total_iterations > 0 ? options.total_iterations : iterations;
   for (int it = 1; it <= iterations; ++it) {
     StepResult step = optimizer.step(x, objective);
+    std::string event;
+    const bool keep_going = options.hook ? options.hook(step, x, event) : true;
     total_evaluations += step.evaluations;
     if (!step.ok || !std::isfinite(step.loss)) {
       // A zero projected gradient is the optimizer's way of saying it is done.
@@ -29,25 +37,33 @@ LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& object
     }
     result.best.copy_(x);
     IterationReport& r = result.last;
-    r.iteration = it;
-    r.total_iterations = iterations;
-    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    r.iteration = options.first_iteration + it - 1;
+    r.total_iterations = planned;
+    r.seconds = options.seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
     r.loss = step.loss;
     r.parts = parts();
     r.evaluations = step.evaluations;
-    r.total_evaluations = total_evaluations;
+    r.total_evaluations = options.evaluations_before + total_evaluations;
     r.step_size = step.step_size;
+    r.event = event;
     if (progress && !progress(r, result.best)) {
       result.stop = StopReason::kAborted;
       break;
     }
-    flat = (previous - step.loss) <= kTolerance * std::abs(previous) ? flat + 1 : 0;
+    if (!keep_going) {
+      result.stop = StopReason::kConverged;
+      result.message = event;
+      break;
+    }
+    // An edit of x (event) makes the loss jump: restart the convergence count there.
+    flat = event.empty() && (previous - step.loss) <= kTolerance * std::abs(previous) ? flat + 1 : 0;
     previous = step.loss;
     if (flat >= kPatience) {
       result.stop = StopReason::kConverged;
       break;
     }
   }
+  result.evaluations = total_evaluations;
   return result;
 }
 

@@ -18,13 +18,33 @@ struct LoopResult {
   IterationReport last;
   StopReason stop = StopReason::kIterations;
   std::string message;
+  int evaluations = 0;  ///< objective evaluations spent in this call
 };
 
 /// Parts of the loss at the latest evaluation, for the report.
 using PartsGetter = std::function<std::map<std::string, double>()>;
 
+/// Called after every optimizer step, failed ones included, before the report. It may edit x
+/// (then it must reset the optimizer and set step.loss to f(x)), mark a failed step as recovered
+/// (step.ok = true) and name an event for the report. Returns false to stop after this iteration
+/// (StopReason::kConverged, message = the event).
+using StepHook = std::function<bool(StepResult& step, at::Tensor& x, std::string& event)>;
+
+/// Extras for pipelines that run the loop in stages (coarse-to-fine) or watch every step.
+struct LoopOptions {
+  StepHook hook;                ///< optional
+  int first_iteration = 1;      ///< number reported for this call's first step
+  int total_iterations = 0;     ///< planned iterations in the report; 0 = this call's count
+  int evaluations_before = 0;   ///< added to total_evaluations in the report
+  double seconds_before = 0;    ///< added to seconds in the report
+};
+
 /// Runs up to `iterations` optimizer steps on x (in place).
 LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& objective, const PartsGetter& parts,
                     int iterations, const ProgressCallback& progress);
+
+/// The same with stage offsets and a step hook.
+LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& objective, const PartsGetter& parts,
+                    int iterations, const ProgressCallback& progress, const LoopOptions& options);
 
 }  // namespace nst::detail

@@ -1,0 +1,212 @@
+#include "nst/invert.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "nst/error.h"
+#include "nst/image.h"
+#include "pipelines/gaussian_blur.h"
+#include "pipelines/invert_objective.h"
+#include "pipelines/optimize_loop.h"
+#include "pipelines/stall_detector.h"
+
+namespace nst {
+namespace {
+
+// Smallest image side a layer accepts: its block b sits behind b-1 poolings and its convs need
+// 2 px for reflect padding, so 2^b (conv5_1: 32 px). Returns the deepest layer and that size.
+std::pair<std::string, int> smallest_side(const std::vector<std::string>& layers) {
+  std::pair<std::string, int> worst{"", 1};
+  for (const auto& name : layers) {
+    const size_t digit = name.find_first_of("0123456789");
+    const int block = digit == std::string::npos ? 1 : name[digit] - '0';
+    const int need = 1 << std::clamp(block, 1, 5);
+    if (need > worst.second) worst = {name, need};
+  }
+  return worst;
+}
+// Consecutive optimizer failures after which blur/reset give up (the image cannot improve).
+constexpr int kMaxFailuresInARow = 3;
+
+// Height and width of scale s (0 = coarsest) for a target of h x w.
+std::pair<int, int> scale_size(int h, int w, int s, int scales) {
+  const double factor = std::ldexp(1.0, -(scales - 1 - s));
+  return {std::max(1, static_cast<int>(std::lround(h * factor))), std::max(1, static_cast<int>(std::lround(w * factor)))};
+}
+
+at::Tensor initial_image(const at::Tensor& target, const InvertOptions& o) {
+  const int h = static_cast<int>(target.size(2)), w = static_cast<int>(target.size(3));
+  switch (o.init) {
+    case InvertInit::kNoise: {
+      // Uniform noise around mid-grey, seeded on CPU (as run_style), so every device agrees.
+      auto generator = at::detail::createCPUGenerator(o.seed);
+      return at::rand({1, 3, h, w}, generator, at::kFloat) * 0.2 + 0.4;
+    }
+    case InvertInit::kBlur:
+      return detail::gaussian_blur(target.to(at::kCPU, at::kFloat), std::max(h, w) / 8.0);
+    case InvertInit::kMean:
+      return at::tensor({0.485f, 0.456f, 0.406f}).view({1, 3, 1, 1}).expand({1, 3, h, w}).clone();
+    case InvertInit::kImage:
+      return resize_image(o.init_image.to(at::kCPU, at::kFloat), h, w).clone();
+  }
+  return target.clone();
+}
+
+}  // namespace
+
+bool parse_invert_init(const std::string& name, InvertInit* init) {
+  if (name == "noise" || name == "random") *init = InvertInit::kNoise;
+  else if (name == "blur") *init = InvertInit::kBlur;
+  else if (name == "mean") *init = InvertInit::kMean;
+  else return false;
+  return true;
+}
+
+StallAction parse_stall_action(const std::string& name) {
+  if (name == "blur") return StallAction::kBlur;
+  if (name == "reset") return StallAction::kReset;
+  if (name == "stop") return StallAction::kStop;
+  if (name == "none") return StallAction::kNone;
+  fail(ErrorKind::kUsage, "unknown stall action '" + name + "' (expected blur, reset, stop or none)");
+}
+
+std::string to_string(StallAction action) {
+  switch (action) {
+    case StallAction::kBlur: return "blur";
+    case StallAction::kReset: return "reset";
+    case StallAction::kStop: return "stop";
+    case StallAction::kNone: return "none";
+  }
+  return "?";
+}
+
+void check_invert_options(const InvertOptions& o, int height, int width) {
+  auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0; };
+  NST_CHECK(!o.layers.empty(), kUsage, "--layer: at least one layer is needed");
+  NST_CHECK(o.layer_weights.empty() || o.layer_weights.size() == o.layers.size(), kUsage,
+            "--layer-weights has " + std::to_string(o.layer_weights.size()) + " values for " +
+                std::to_string(o.layers.size()) + " layers");
+  for (double w : o.layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "--layer-weights must be finite numbers >= 0");
+  NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
+  NST_CHECK(finite_nonneg(o.tv_weight), kUsage, "--tv-weight must be a finite number >= 0");
+  NST_CHECK(std::isfinite(o.tv_beta) && o.tv_beta >= 1 && o.tv_beta <= 8, kUsage, "--tv-beta must be in [1, 8]");
+  NST_CHECK(finite_nonneg(o.alpha_weight), kUsage, "--alpha-weight must be a finite number >= 0");
+  NST_CHECK(std::isfinite(o.alpha) && o.alpha >= 1 && o.alpha <= 32, kUsage, "--alpha must be in [1, 32]");
+  NST_CHECK(o.jitter >= 0 && o.jitter <= 1024, kUsage, "--jitter must be between 0 and 1024 px");
+  NST_CHECK(std::isfinite(o.blur_sigma) && o.blur_sigma > 0 && o.blur_sigma <= 100, kUsage,
+            "--blur-sigma must be in (0, 100]");
+  NST_CHECK(o.stall_window >= 1 && o.stall_window <= 100000, kUsage, "--stall-window must be between 1 and 1e5");
+  NST_CHECK(finite_nonneg(o.stall_tolerance), kUsage, "--stall-tol must be a finite number >= 0");
+  NST_CHECK(o.scales >= 1 && o.scales <= 8, kUsage, "--scales must be between 1 and 8");
+  NST_CHECK(o.init != InvertInit::kImage || o.init_image.defined(), kUsage, "init image missing");
+  if (height > 0 && width > 0) {
+    const auto [h, w] = scale_size(height, width, 0, o.scales);
+    const auto [layer, need] = smallest_side(o.layers);
+    NST_CHECK(std::min(h, w) >= need, kUsage,
+              (o.scales > 1 ? "--scales " + std::to_string(o.scales) + ": the coarsest scale, " : std::string("the image, ")) +
+                  std::to_string(w) + "x" + std::to_string(h) + " px, is too small for " + layer + " (needs " +
+                  std::to_string(need) + " px per side)");
+  }
+}
+
+double blurred_psnr(const at::Tensor& a, const at::Tensor& b, double sigma) {
+  NST_CHECK(a.sizes() == b.sizes(), kUsage, "PSNR needs images of the same size");
+  at::NoGradGuard no_grad;
+  at::Tensor x = detail::gaussian_blur(a.to(at::kCPU, at::kDouble), sigma);
+  at::Tensor y = detail::gaussian_blur(b.to(at::kCPU, at::kDouble), sigma);
+  const double mse = (x - y).pow(2).mean().item<double>();
+  return mse > 0 ? -10.0 * std::log10(mse) : std::numeric_limits<double>::infinity();
+}
+
+InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
+                        const ProgressCallback& progress) {
+  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
+            "the image to invert must be 1x3xHxW");
+  const int height = static_cast<int>(image.size(2)), width = static_cast<int>(image.size(3));
+  check_invert_options(options, height, width);
+  check_layer_names(weights.arch, options.layers);
+  const at::Device device(options.device);
+  FeatureNet net(weights, options.pooling, options.layers);
+  net.to(device);
+  const at::Tensor original = image.to(at::kCPU, at::kFloat);
+  auto optimizer = make_optimizer(options.optimizer);
+
+  InvertResult result;
+  detail::StallDetector detector(options.stall_window, options.stall_tolerance);
+  detail::LoopOptions loop_options;
+  loop_options.total_iterations = options.iterations;
+  at::Tensor x;
+  for (int s = 0; s < options.scales; ++s) {
+    const auto [h, w] = scale_size(height, width, s, options.scales);
+    const at::Tensor target = s + 1 == options.scales ? original : resize_image(original, h, w);
+    detail::InvertObjective objective(net, target.to(device), options);
+    const Objective f = [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); };
+    // Each scale starts from the previous one upsampled; history and stall window start afresh.
+    x = (s == 0 ? initial_image(target, options) : resize_image(x.to(at::kCPU), h, w)).to(device).contiguous();
+    optimizer->reset();
+    detector.clear();
+    // Iterations split evenly over the scales; the finest gets the remainder.
+    const int per_scale = options.iterations / options.scales;
+    const int iterations = s + 1 == options.scales ? options.iterations - per_scale * s : per_scale;
+
+    int failures_in_a_row = 0;
+    loop_options.hook = [&](StepResult& step, at::Tensor& v, std::string& event) {
+      failures_in_a_row = step.ok ? 0 : failures_in_a_row + 1;
+      if (!detector.update(step.loss, step.ok)) return true;
+      ++result.stalls;
+      switch (options.on_stall) {
+        case StallAction::kNone:
+          return true;  // a failed step still ends the loop
+        case StallAction::kStop:
+          event = "stall";
+          return false;
+        case StallAction::kReset:
+        case StallAction::kBlur: {
+          if (failures_in_a_row >= kMaxFailuresInARow) return true;  // give up: the loop stops
+          if (options.on_stall == StallAction::kBlur) {
+            v.copy_(detail::gaussian_blur(v, options.blur_sigma));
+            ++result.blurs;
+          }
+          optimizer->reset();  // the old (s, y) pairs describe another image
+          ++result.resets;
+          event = to_string(options.on_stall);
+          at::Tensor g;
+          step.loss = f(v, g);  // the report shows the loss after the edit
+          ++step.evaluations;
+          step.ok = std::isfinite(step.loss);
+          return true;
+        }
+      }
+      return true;
+    };
+    detail::LoopResult loop = detail::optimize(*optimizer, x, f, [&] { return objective.parts(); }, iterations,
+                                               progress, loop_options);
+    x = loop.best;
+    if (loop.last.iteration > 0) result.last = loop.last;
+    result.stop = loop.stop;
+    result.message = loop.message;
+    loop_options.first_iteration += iterations;
+    loop_options.evaluations_before += loop.evaluations;
+    loop_options.seconds_before = result.last.seconds;
+    // A stall-stop or convergence at a coarse scale moves on to the next scale.
+    if (loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed) break;
+  }
+  result.image = x.to(at::kCPU).clamp(0.0, 1.0);
+  if (result.image.sizes() != original.sizes()) {
+    result.image = resize_image(result.image, height, width).clamp_(0.0, 1.0);  // stopped at a coarse scale
+  }
+  {
+    detail::InvertObjective objective(net, original.to(device), options);
+    result.feature_loss = objective.feature_loss(result.image.to(device));
+  }
+  if (result.stop == StopReason::kConverged && result.message.rfind("stall", 0) == 0) {
+    result.message = "stalled: loss fell by less than " + std::to_string(options.stall_tolerance) + " (relative) in " +
+                     std::to_string(options.stall_window) + " iterations";
+  }
+  result.psnr = blurred_psnr(result.image, original);
+  return result;
+}
+
+}  // namespace nst

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `nst invert`: a tiny run writes the image and one trace line per iteration; bad input gets one
+# clear line and exit 2 before any work.
+# Usage: invert.sh NST_BINARY SOURCE_DIR
+set -u
+NST="$1"; SRC="$2"
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+C="$SRC/examples/chelsea.png"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures+1)); }
+
+# --threads 1: on a shared 2-core machine two OpenMP threads can run 50x slower.
+# A small run: exit 0, output written, 20 trace lines with the feature part.
+"$NST" invert --image "$C" --layer relu3_1 --size 48 --iterations 20 --trace "$TMP/t.jsonl" -o "$TMP/out.png" \
+  --print-every 5 --threads 1 >"$TMP/out" 2>"$TMP/err"
+code=$?
+[ "$code" -eq 0 ] || { fail "invert exit $code"; cat "$TMP/err"; }
+[ -s "$TMP/out.png" ] || fail "no output image"
+[ -f "$TMP/t.jsonl" ] && [ "$(wc -l < "$TMP/t.jsonl")" -ge 10 ] || fail "trace has too few lines"
+grep -q '"feature:relu3_1"' "$TMP/t.jsonl" || fail "trace lacks the feature part"
+grep -q "PSNR" "$TMP/err" || fail "no PSNR in the summary"
+
+# Blur-on-stall shows up as an event in the trace (tolerance 1: every 3rd iteration stalls).
+"$NST" invert --image "$C" --layer relu2_1 --size 32 --iterations 6 --stall-window 2 --stall-tol 1 --threads 1 \
+  --trace "$TMP/b.jsonl" -o "$TMP/b.png" >/dev/null 2>"$TMP/err" || { fail "blur run"; cat "$TMP/err"; }
+grep -q '"event":"blur"' "$TMP/b.jsonl" || fail "no blur event in the trace"
+
+# expect CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
+expect() {
+  local code="$1" pattern="$2"; shift 3
+  "$NST" "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?
+  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$TMP/err" || [ "$(grep -c . "$TMP/err")" -ne 1 ]; then
+    fail "nst $* -> exit $got (want $code), stderr:"; cat "$TMP/err"
+  else
+    echo "ok: $code '$pattern'"
+  fi
+}
+cp "$C" "$TMP/in.png"
+expect 2 "unknown layer 'relu9_1'" -- invert --image "$C" --layer relu9_1 -o "$TMP/x.png"
+expect 2 "unknown stall action"    -- invert --image "$C" --on-stall explode -o "$TMP/x.png"
+expect 2 "tv-weight"               -- invert --image "$C" --tv-weight -1 -o "$TMP/x.png"
+expect 2 "layer-weights"           -- invert --image "$C" --layer relu1_1,relu2_1 --layer-weights 1 -o "$TMP/x.png"
+expect 2 "scales"                  -- invert --image "$C" --size 32 --scales 3 --iterations 1 -o "$TMP/x.png"
+expect 2 "refusing to overwrite"   -- invert --image "$TMP/in.png" -o "$TMP/in.png"
+expect 1 "image not found"         -- invert --image "$TMP/missing.png" -o "$TMP/x.png"
+expect 2 "required"                -- invert --layer relu1_1
+[ ! -e "$TMP/x.png" ] || fail "a failing run wrote an output"
+"$NST" invert --help > "$TMP/help" 2>&1 && grep -q -- "--on-stall" "$TMP/help" || fail "help"
+
+[ "$failures" -eq 0 ] && echo "all invert CLI checks passed"
+exit "$failures"
