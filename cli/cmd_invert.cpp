@@ -180,7 +180,8 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--weights", a->weights, "embedded | FILE (.pth zip/legacy, safetensors)")->capture_default_str();
   cmd->add_option("--preprocess", a->preprocess, "Override the weights' input convention: caffe | torchvision");
   cmd->add_option("--pooling", a->pooling, "max | avg")->capture_default_str();
-  cmd->add_option("--save-every", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")->capture_default_str();
+  cmd->add_option("--save-every", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")
+      ->capture_default_str();
   cmd->add_option("--print-every", a->print_every, "Log every N iterations when not on a terminal")
       ->capture_default_str();
   cmd->add_option("--trace", a->trace, "Write one JSON line per iteration to this file (events: blur, reset, stall)");

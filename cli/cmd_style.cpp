@@ -86,8 +86,10 @@ int run(StyleArgs& a) {
   if (a.learning_rate_opt->count()) {
     NST_CHECK(a.learning_rate > 0 && std::isfinite(a.learning_rate), kUsage, "--learning-rate must be > 0");
     o.optimizer.learning_rate = a.learning_rate;
-  } else if (o.optimizer.kind != OptimizerKind::kLbfgs) {
-    o.optimizer.learning_rate = 0.01;  // pixels live in [0,1]
+  } else if (o.optimizer.kind == OptimizerKind::kAdam) {
+    o.optimizer.learning_rate = 0.01;  // pixels live in [0,1]; Adam's step is scale-free
+  } else if (o.optimizer.kind == OptimizerKind::kSgd) {
+    o.optimizer.learning_rate = 1e-3;  // 1e-2 diverged from noise init at the default weights
   }
   check_style_options(o, a.styles.size());
   check_layer_names(weights.arch, o.content_layers);
@@ -145,7 +147,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   cmd->add_option("--history,--lbfgs-num-correction", a->history, "L-BFGS history size")->capture_default_str();
   a->learning_rate_opt = cmd->add_option("--learning-rate", a->learning_rate,
-                                         "Step size (default: 1 for lbfgs, 0.01 for adam/sgd)");
+                                         "Step size (default: 1 lbfgs, 0.01 adam, 0.001 sgd)");
   auto describe = [](const char* what, double embedded, double trained) {
     char buffer[160];
     std::snprintf(buffer, sizeof buffer, "%s (default %g embedded, %g trained weights)", what, embedded, trained);

@@ -34,7 +34,9 @@ std::string to_string(StallAction action);
 struct InvertOptions {
   std::vector<std::string> layers{"conv5_1"};  ///< layers whose features are matched
   std::vector<double> layer_weights;           ///< per layer; empty = all 1/N
-  int iterations = 1000;                       ///< in total, over all scales
+  /// In total, over all scales. Blurred PSNR kept rising with iterations (embedded net, conv5_1,
+  /// 128 px: 20.8 / 24.2 / 26.6 dB at 100 / 200 / 300); at 224 px one iteration took 0.76 s on 1 thread.
+  int iterations = 500;
   OptimizerOptions optimizer;                  ///< L-BFGS with strong-Wolfe line search by default
   InvertInit init = InvertInit::kNoise;
   at::Tensor init_image;                       ///< used when init == kImage (1x3xHxW RGB [0,1], resized)

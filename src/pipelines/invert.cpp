@@ -33,7 +33,8 @@ constexpr int kMaxFailuresInARow = 3;
 // Height and width of scale s (0 = coarsest) for a target of h x w.
 std::pair<int, int> scale_size(int h, int w, int s, int scales) {
   const double factor = std::ldexp(1.0, -(scales - 1 - s));
-  return {std::max(1, static_cast<int>(std::lround(h * factor))), std::max(1, static_cast<int>(std::lround(w * factor)))};
+  auto scaled = [&](int n) { return std::max(1, static_cast<int>(std::lround(n * factor))); };
+  return {scaled(h), scaled(w)};
 }
 
 at::Tensor initial_image(const at::Tensor& target, const InvertOptions& o) {
@@ -105,7 +106,8 @@ void check_invert_options(const InvertOptions& o, int height, int width) {
     const auto [h, w] = scale_size(height, width, 0, o.scales);
     const auto [layer, need] = smallest_side(o.layers);
     NST_CHECK(std::min(h, w) >= need, kUsage,
-              (o.scales > 1 ? "--scales " + std::to_string(o.scales) + ": the coarsest scale, " : std::string("the image, ")) +
+              (o.scales > 1 ? "--scales " + std::to_string(o.scales) + ": the coarsest scale, "
+                            : std::string("the image, ")) +
                   std::to_string(w) + "x" + std::to_string(h) + " px, is too small for " + layer + " (needs " +
                   std::to_string(need) + " px per side)");
   }

@@ -41,10 +41,11 @@ TEST(Invert, ShallowLayerReconstructs) {
   o.layers = {"relu2_1"};
   o.iterations = 60;
   std::vector<double> losses;
-  nst::InvertResult r = nst::run_invert(embedded(), chelsea(48), o, [&](const nst::IterationReport& rep, const at::Tensor&) {
+  auto record = [&](const nst::IterationReport& rep, const at::Tensor&) {
     losses.push_back(rep.loss);
     return true;
-  });
+  };
+  nst::InvertResult r = nst::run_invert(embedded(), chelsea(48), o, record);
   ASSERT_FALSE(losses.empty());
   EXPECT_EQ(r.image.sizes(), chelsea(48).sizes());
   EXPECT_GE(r.image.min().item<float>(), 0.0f);
@@ -63,7 +64,9 @@ TEST(Invert, PartsAreReportedSeparately) {
   o.tv_weight = 1.0;
   o.alpha_weight = 1.0;
   nst::InvertResult r = nst::run_invert(embedded(), chelsea(32), o);
-  for (const char* key : {"feature:relu1_1", "feature:relu2_1", "tv", "alpha"}) EXPECT_TRUE(r.last.parts.count(key)) << key;
+  for (const char* key : {"feature:relu1_1", "feature:relu2_1", "tv", "alpha"}) {
+    EXPECT_TRUE(r.last.parts.count(key)) << key;
+  }
   double sum = 0;
   for (const auto& [name, value] : r.last.parts) sum += value;
   EXPECT_NEAR(sum, r.last.loss, 1e-4 * std::abs(r.last.loss));
@@ -76,7 +79,8 @@ TEST(StallDetector, FiresOnPlateauNotOnDecrease) {
   std::vector<bool> fired;
   for (int i = 0; i < 12; ++i) fired.push_back(plateau.update(3.19 - 1e-5 * i));
   // Needs K+1 losses before it can judge; after firing the window starts afresh.
-  EXPECT_EQ(fired, (std::vector<bool>{false, false, false, false, false, true, false, false, false, false, false, true}));
+  const std::vector<bool> expected{false, false, false, false, false, true, false, false, false, false, false, true};
+  EXPECT_EQ(fired, expected);
   nst::detail::StallDetector failing(5, 1e-3);
   EXPECT_TRUE(failing.update(1.0, /*optimizer_ok=*/false));
   EXPECT_THROW(nst::detail::StallDetector(0, 1e-3), nst::Error);
@@ -89,10 +93,11 @@ TEST(Invert, BlurOnStallBlursResetsAndLogs) {
   o.stall_window = 2;
   o.stall_tolerance = 1.0;  // any decrease below 100% over 2 iterations is a stall: fires every 3rd
   std::vector<std::string> events;
-  nst::InvertResult r = nst::run_invert(embedded(), chelsea(32), o, [&](const nst::IterationReport& rep, const at::Tensor&) {
+  auto record = [&](const nst::IterationReport& rep, const at::Tensor&) {
     events.push_back(rep.event);
     return true;
-  });
+  };
+  nst::InvertResult r = nst::run_invert(embedded(), chelsea(32), o, record);
   int logged = 0;
   for (const auto& e : events) logged += e == "blur";
   EXPECT_GE(r.blurs, 3);
@@ -210,11 +215,12 @@ TEST(Invert, CoarseToFineAndJitterRun) {
   o.iterations = 9;
   o.scales = 2;
   std::vector<int> its;
-  nst::InvertResult r = nst::run_invert(embedded(), chelsea(48), o, [&](const nst::IterationReport& rep, const at::Tensor& img) {
+  auto check_size = [&](const nst::IterationReport& rep, const at::Tensor& img) {
     its.push_back(rep.iteration);
     EXPECT_EQ(img.size(3), rep.iteration <= 4 ? 24 : 48);
     return true;
-  });
+  };
+  nst::InvertResult r = nst::run_invert(embedded(), chelsea(48), o, check_size);
   EXPECT_EQ(its.back(), 9);
   EXPECT_EQ(r.image.sizes(), chelsea(48).sizes());
   o.scales = 5;  // 48x32 -> 3x2 coarsest, relu2_1 needs 4 px
