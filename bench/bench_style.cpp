@@ -46,6 +46,7 @@ struct Args {
   int threads = 0;
   int lbfgs_iters = 5;
   bool channels_last = true;
+  bool zero_padding = false;  // trained VGGs pad with zeros; the embedded net reflects
   std::string json_path = "bench_style.json";
   std::string markdown_path;  // empty: stdout only
 };
@@ -53,7 +54,7 @@ struct Args {
 [[noreturn]] void usage(const std::string& message) {
   std::cerr << "bench_style: " << message << "\n"
             << "usage: bench_style [--sizes 256,512] [--reps 5] [--warmup 1] [--threads 0] [--lbfgs-iters 5]\n"
-            << "                   [--no-channels-last] [--json bench_style.json] [--markdown FILE]\n";
+            << "                   [--no-channels-last] [--zero-padding] [--json bench_style.json] [--markdown FILE]\n";
   std::exit(2);
 }
 
@@ -87,6 +88,8 @@ Args parse_args(int argc, char** argv) {
       a.threads = to_int(value(), flag);
     } else if (flag == "--lbfgs-iters") {
       a.lbfgs_iters = to_int(value(), flag);
+    } else if (flag == "--zero-padding") {
+      a.zero_padding = true;
     } else if (flag == "--no-channels-last") {
       a.channels_last = false;
     } else if (flag == "--json") {
@@ -266,7 +269,8 @@ int main(int argc, char** argv) {
   const nst::StyleOptions options;  // the pipeline's defaults: content relu2_2, style relu1_1..relu5_1
   std::vector<std::string> layers = options.content_layers;
   layers.insert(layers.end(), options.style_layers.begin(), options.style_layers.end());
-  const nst::VggWeights weights = nst::make_embedded_vgg();
+  nst::VggWeights weights = nst::make_embedded_vgg();
+  if (args.zero_padding) weights.padding = nst::Padding::kZeros;
   const nst::FeatureNet full_net(weights, options.pooling, layers);
   const nst::FeatureNet bare_net(weights, options.pooling, {"relu5_1"});
   nst::VggWeights weights_cl = bare_net.weights();  // for the channels-last variant

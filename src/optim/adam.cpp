@@ -2,30 +2,18 @@
 #include <cmath>
 #include <string>
 
-#include "optim/lbfgs.h"
+#include "optim/first_order.h"
 
 namespace nst::detail {
 namespace {
 
-class AdamOptimizer final : public Optimizer {
+class AdamOptimizer final : public FirstOrderOptimizer {
  public:
-  explicit AdamOptimizer(const OptimizerOptions& options) : options_(options) {}
+  using FirstOrderOptimizer::FirstOrderOptimizer;
+  std::string name() const override { return "adam"; }
 
-  // The gradient at the new x is computed at the end of each step (it gives StepResult.loss) and
-  // reused by the next one, so a step costs one objective call once running.
-  StepResult step(at::Tensor& x, const Objective& f) override {
-    at::NoGradGuard no_grad;
-    check_step_input(x);
-    StepResult result;
-    bool finite = true;
-    result.evaluations = cache_.refresh(x, f, options_.lower, options_.upper, &finite);
-    result.loss = cache_.f();
-    if (!finite) {
-      result.ok = false;
-      result.failure = "adam: objective or gradient is not finite at the current x";
-      return result;
-    }
-    const at::Tensor& g = cache_.g();
+ protected:
+  at::Tensor update(const at::Tensor& x, const at::Tensor& g) override {
     if (!m_.defined() || !m_.sizes().equals(x.sizes()) || !m_.options().type_equal(x.options())) {
       m_ = at::zeros_like(x);
       v_ = at::zeros_like(x);
@@ -37,39 +25,18 @@ class AdamOptimizer final : public Optimizer {
     const double correction1 = 1 - std::pow(options_.beta1, count_);
     const double correction2 = 1 - std::pow(options_.beta2, count_);
     at::Tensor denom = (v_ / correction2).sqrt_().add_(options_.epsilon);
-    at::Tensor x_new = at::addcdiv(x, m_, denom, -options_.learning_rate / correction1);
-    project_(x_new, options_.lower, options_.upper);
-
-    at::Tensor g_new;
-    const double f_new = evaluate(f, x_new, g_new);
-    ++result.evaluations;
-    if (!std::isfinite(f_new) || !all_finite(g_new)) {
-      m_ = at::Tensor();  // the moments pushed x somewhere invalid: start them afresh
-      result.ok = false;
-      result.failure = "adam: objective or gradient is not finite after the update";
-      return result;
-    }
-    x.copy_(x_new);
-    cache_.store(x, f_new, std::move(g_new));
-    result.loss = f_new;
-    result.step_size = options_.learning_rate;
-    return result;
+    return at::addcdiv(x, m_, denom, -options_.learning_rate / correction1);
   }
 
-  void reset() override {
+  void clear_state() override {
     m_ = at::Tensor();
     v_ = at::Tensor();
     count_ = 0;
-    cache_.clear();
   }
 
-  std::string name() const override { return "adam"; }
-
  private:
-  OptimizerOptions options_;
   at::Tensor m_, v_;  // first and second moment estimates
   long count_ = 0;    // updates since the moments were zeroed
-  PointCache cache_;
 };
 
 }  // namespace
