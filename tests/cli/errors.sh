@@ -22,6 +22,12 @@ expect() {
 echo "not an image" > "$TMP/corrupt.png"
 head -c 2000 "$C" > "$TMP/truncated.png"
 cp "$C" "$TMP/content.png"
+# A valid PNG header claiming 100000x100000 px (the pixel data is a stub).
+python3 -c "
+import struct, zlib, sys
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 100000, 100000, 8, 2, 0, 0, 0))
+    + chunk(b'IDAT', zlib.compress(b'\0' * 64)) + chunk(b'IEND', b''))" "$TMP/huge.png"
 printf 'junk weights' > "$TMP/w.bin"
 
 expect 2 "not expected: --bogus-option" -- style --content "$C" --style "$S" --bogus-option
@@ -31,6 +37,7 @@ expect 1 "image not found"      -- style --content "$TMP/missing.png" --style "$
 expect 1 "empty"                -- style --content "$TMP/empty.png" --style "$S" -o "$TMP/o.png" --iterations 1
 expect 1 "cannot"               -- style --content "$TMP/corrupt.png" --style "$S" -o "$TMP/o.png" --iterations 1
 expect 1 "image"                -- style --content "$TMP/truncated.png" --style "$S" -o "$TMP/o.png" --iterations 1
+expect 1 "beyond the limit"     -- style --content "$TMP/huge.png" --style "$S" -o "$TMP/o.png" --iterations 1
 expect 2 "unknown layer 'relu9_1'" -- style --content "$C" --style "$S" -o "$TMP/o.png" --style-layers relu1_1,relu9_1
 expect 2 "size"                 -- style --content "$C" --style "$S" -o "$TMP/o.png" --size -5
 expect 2 "size"                 -- style --content "$C" --style "$S" -o "$TMP/o.png" --size 999999999
