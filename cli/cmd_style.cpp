@@ -100,6 +100,7 @@ int run(StyleArgs& a) {
   std::vector<at::Tensor> styles;
   const int style_size = std::max(16, static_cast<int>(std::lround(a.size * a.style_scale)));
   for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+  check_style_image_sizes(weights, o, content, styles);
 
   std::fprintf(stderr, "nst: %s, %dx%d px, %s, %d threads, weights %s (%s)\n", a.optimizer.c_str(),
                static_cast<int>(content.size(3)), static_cast<int>(content.size(2)), a.device.c_str(), threads,

@@ -11,5 +11,6 @@ namespace nst::cli {
 void add_style_command(CLI::App& app, std::function<int()>& action);    // cmd_style.cpp
 void add_invert_command(CLI::App& app, std::function<int()>& action);   // cmd_invert.cpp
 void add_weights_command(CLI::App& app, std::function<int()>& action);  // cmd_weights.cpp
+void add_compare_command(CLI::App& app, std::function<int()>& action);  // cmd_compare.cpp
 
 }  // namespace nst::cli

@@ -57,6 +57,11 @@ struct StyleResult {
 /// Checks weights, iteration count and per-style/per-layer lists; throws nst::Error(kUsage).
 void check_style_options(const StyleOptions& options, size_t style_count);
 
+/// Checks that content and style images are large enough for the deepest requested layer
+/// (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
+void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
+                             const std::vector<at::Tensor>& styles);
+
 /// Runs style transfer. content and styles are 1x3xHxW RGB [0,1] tensors (styles at any size).
 /// Throws nst::Error on bad options (unknown layers, mismatched blend or layer weights).
 StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -11,6 +12,25 @@
 #include "pipelines/style_objective.h"
 
 namespace nst {
+void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
+                             const std::vector<at::Tensor>& styles) {
+  // Layer blockN sees the image halved N-1 times; its 3x3 padding needs >= 1 px (zeros) or
+  // >= 2 px (reflect) there.
+  int deepest_block = 1;
+  for (const auto* names : {&options.content_layers, &options.style_layers}) {
+    for (const auto& name : *names) deepest_block = std::max(deepest_block, name[4] - '0');  // conv5_1, pool5
+  }
+  const int64_t min_side = int64_t{1} << (deepest_block - (weights.padding == Padding::kReflect ? 0 : 1));
+  auto check = [&](const at::Tensor& image, const std::string& what) {
+    NST_CHECK(std::min(image.size(2), image.size(3)) >= min_side, kUsage,
+              what + " is " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)) +
+                  " px, too small for the requested layers: the shorter side needs at least " +
+                  std::to_string(min_side) + " px");
+  };
+  check(content, "the content image");
+  for (const auto& s : styles) check(s, "a style image");
+}
+
 namespace {
 
 }  // namespace
@@ -82,6 +102,7 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   std::vector<std::string> layers = options.content_layers;
   layers.insert(layers.end(), options.style_layers.begin(), options.style_layers.end());
   check_layer_names(weights.arch, layers);
+  check_style_image_sizes(weights, options, content, styles);
   FeatureNet net(weights, options.pooling, layers);
   net.to(device);
 

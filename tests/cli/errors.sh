@@ -38,6 +38,7 @@ expect 1 "empty"                -- style --content "$TMP/empty.png" --style "$S"
 expect 1 "cannot"               -- style --content "$TMP/corrupt.png" --style "$S" -o "$TMP/o.png" --iterations 1
 expect 1 "image"                -- style --content "$TMP/truncated.png" --style "$S" -o "$TMP/o.png" --iterations 1
 expect 1 "beyond the limit"     -- style --content "$TMP/huge.png" --style "$S" -o "$TMP/o.png" --iterations 1
+expect 2 "too small for the requested layers" -- style --content "$C" --style "$S" -o "$TMP/o.png" --size 24 --iterations 1
 expect 2 "unknown layer 'relu9_1'" -- style --content "$C" --style "$S" -o "$TMP/o.png" --style-layers relu1_1,relu9_1
 expect 2 "size"                 -- style --content "$C" --style "$S" -o "$TMP/o.png" --size -5
 expect 2 "size"                 -- style --content "$C" --style "$S" -o "$TMP/o.png" --size 999999999
