@@ -150,6 +150,7 @@ class LbfgsOptimizer final : public Optimizer {
 
   void reset() override {
     history_.clear();
+    fresh_ = true;
     spare_ = Pair{};
     cache_.clear();
   }
@@ -176,6 +177,7 @@ class LbfgsOptimizer final : public Optimizer {
   std::deque<Pair> history_;  // oldest first
   Pair spare_;                // buffers reused for the next pair
   double gamma_ = 1;          // H0 = gamma I, from the newest pair
+  bool fresh_ = true;         // no step taken since construction/reset: scale the first step
   PointCache cache_;
 };
 
@@ -288,7 +290,10 @@ StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {
   at::NoGradGuard no_grad;
   check_step_input(x);
   StepResult result;
-  if (!cache_.matches(x)) history_.clear();  // x edited outside: old curvature pairs are stale
+  if (!cache_.matches(x)) {  // x edited outside: old curvature pairs are stale
+    history_.clear();
+    fresh_ = true;
+  }
   bool finite = true;
   result.evaluations = cache_.refresh(x, f, options_.lower, options_.upper, &finite);
   result.loss = cache_.f();
@@ -332,7 +337,9 @@ StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {
     }
     // Without curvature information d = -g has gradient units; torch's first-step scaling.
     double t0 = options_.learning_rate;
-    if (history_.empty()) t0 *= std::min(1.0, 1.0 / gp.abs().sum().item<double>());
+    // Only on the first step (as torch): scaling again whenever the history is empty (pairs
+    // skipped for s·y <= 0 at a fixed step) froze the step at ~1e-4 for every iteration.
+    if (fresh_ && history_.empty()) t0 *= std::min(1.0, 1.0 / gp.abs().sum().item<double>());
 
     const auto phi = [&](double t) { return evaluate_at(x, d, t, f); };
     LinePoint accepted;
@@ -373,6 +380,7 @@ StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {
       return result;
     }
     remember(x, accepted.x, g0, accepted.grad);
+    fresh_ = false;
     x.copy_(accepted.x);
     cache_.store(x, accepted.f, std::move(accepted.grad));
     result.loss = accepted.f;
