@@ -2,12 +2,7 @@
 # `nst compare`: a tiny style run with two set-ups writes a CSV (one row per set-up and iteration),
 # a JSON that parses, and one image per set-up; bad input gets one clear line and the right exit code.
 # Usage: compare.sh NST_BINARY SOURCE_DIR
-set -u
-NST="$1"; SRC="$2"
-TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-C="$SRC/examples/chelsea.png"; S="$SRC/examples/starry_night.jpg"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
+source "$(dirname "$0")/common.bash"
 
 # --threads 1: on a shared 2-core machine two OpenMP threads can run 50x slower.
 "$NST" compare --problem style --content "$C" --style "$S" --size 32 --iterations 5 --setups lbfgs,adam-0.01 \
@@ -22,16 +17,6 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [s["setup"] 
 [ -s "$TMP/adam-0.01.png" ] || fail "no adam-0.01.png"
 grep -q "^| lbfgs |" "$TMP/out" || fail "no summary table row for lbfgs"
 
-# expect CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
-expect() {
-  local code="$1" pattern="$2"; shift 3
-  "$NST" "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$TMP/err" || [ "$(grep -c . "$TMP/err")" -ne 1 ]; then
-    fail "nst $* -> exit $got (want $code), stderr:"; cat "$TMP/err"
-  else
-    echo "ok: $code '$pattern'"
-  fi
-}
 expect 2 "unknown set-up 'rmsprop'"       -- compare --content "$C" --style "$S" --setups lbfgs,rmsprop --outdir "$TMP"
 expect 2 "learning rate"                  -- compare --content "$C" --style "$S" --setups adam-x --outdir "$TMP"
 expect 2 "needs --image"                  -- compare --problem invert --outdir "$TMP"

@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets one clear line on stderr and the right exit code; inputs are never overwritten.
 # Usage: errors.sh NST_BINARY SOURCE_DIR
-set -u
-NST="$1"; SRC="$2"
-TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-C="$SRC/examples/chelsea.png"; S="$SRC/examples/starry_night.jpg"
-failures=0
-
-# expect CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
-expect() {
-  local code="$1" pattern="$2"; shift 3
-  "$NST" "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$TMP/err" || [ "$(grep -c . "$TMP/err")" -ne 1 ]; then
-    echo "FAIL: nst $* -> exit $got (want $code), stderr:"; cat "$TMP/err"; failures=$((failures+1))
-  else
-    echo "ok: $code '$pattern'"
-  fi
-}
+source "$(dirname "$0")/common.bash"
 
 : > "$TMP/empty.png"
 echo "not an image" > "$TMP/corrupt.png"
@@ -49,12 +34,12 @@ expect 2 "refusing to overwrite" -- style --content "$TMP/content.png" --style "
 expect 1 "not in a known format" -- style --content "$C" --style "$S" -o "$TMP/o.png" --weights "$TMP/w.bin"
 expect 2 "style-blend"          -- style --content "$C" --style "$S" -o "$TMP/o.png" --style-blend 1,2 --iterations 1 --size 32
 
-cmp -s "$C" "$TMP/content.png" || { echo "FAIL: input was modified"; failures=$((failures+1)); }
-[ ! -e "$TMP/o.png" ] || { echo "FAIL: an output was written by a failing run"; failures=$((failures+1)); }
-ls -A "$TMP" | grep -q '\.tmp' && { echo "FAIL: temp file left behind"; failures=$((failures+1)); }
+cmp -s "$C" "$TMP/content.png" || fail "input was modified"
+[ ! -e "$TMP/o.png" ] || fail "an output was written by a failing run"
+ls -A "$TMP" | grep -q '\.tmp' && fail "temp file left behind"
 
 # --help lists options and exits 0.
-"$NST" style --help > "$TMP/help" 2>&1 && grep -q -- "--style-weight" "$TMP/help" || { echo "FAIL: help"; failures=$((failures+1)); }
+"$NST" style --help > "$TMP/help" 2>&1 && grep -q -- "--style-weight" "$TMP/help" || fail "help"
 
 [ "$failures" -eq 0 ] && echo "all CLI error checks passed"
 exit "$failures"

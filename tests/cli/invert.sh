@@ -2,12 +2,7 @@
 # `nst invert`: a tiny run writes the image and one trace line per iteration; bad input gets one
 # clear line and exit 2 before any work.
 # Usage: invert.sh NST_BINARY SOURCE_DIR
-set -u
-NST="$1"; SRC="$2"
-TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-C="$SRC/examples/chelsea.png"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
+source "$(dirname "$0")/common.bash"
 
 # --threads 1: on a shared 2-core machine two OpenMP threads can run 50x slower.
 # A small run: exit 0, output written, 20 trace lines with the feature part.
@@ -25,16 +20,6 @@ grep -q "PSNR" "$TMP/err" || fail "no PSNR in the summary"
   --trace "$TMP/b.jsonl" -o "$TMP/b.png" >/dev/null 2>"$TMP/err" || { fail "blur run"; cat "$TMP/err"; }
 grep -q '"event":"blur"' "$TMP/b.jsonl" || fail "no blur event in the trace"
 
-# expect CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
-expect() {
-  local code="$1" pattern="$2"; shift 3
-  "$NST" "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$TMP/err" || [ "$(grep -c . "$TMP/err")" -ne 1 ]; then
-    fail "nst $* -> exit $got (want $code), stderr:"; cat "$TMP/err"
-  else
-    echo "ok: $code '$pattern'"
-  fi
-}
 cp "$C" "$TMP/in.png"
 expect 2 "unknown layer 'relu9_1'" -- invert --image "$C" --layer relu9_1 -o "$TMP/x.png"
 expect 2 "unknown stall action"    -- invert --image "$C" --on-stall explode -o "$TMP/x.png"
