@@ -120,13 +120,11 @@ std::string fmt(const char* format, double v) {
 }
 
 /// Drops layers whose feature map would be under 2 px (their reflection padding fails), e.g.
-/// relu5_1 at 32 px; block k of VGG sees side / 2^(k-1).
+/// relu5_1 at 32 px. compare runs the embedded (reflect-padded) network.
 std::vector<std::string> layers_that_fit(const std::vector<std::string>& layers, int min_side) {
   std::vector<std::string> kept;
   for (const auto& name : layers) {
-    const size_t digit = name.find_first_of("0123456789");
-    const int block = digit == std::string::npos ? 1 : std::atoi(name.c_str() + digit);
-    if ((min_side >> std::max(0, block - 1)) >= 2) kept.push_back(name);
+    if (min_side >= min_image_side(name, Padding::kReflect)) kept.push_back(name);
   }
   return kept;
 }

@@ -63,6 +63,10 @@ class FeatureNet {
   std::vector<std::string> plan_;  // layer names to run, up to the deepest requested
 };
 
+/// Smallest image side (px) a layer accepts: block b sits behind b-1 poolings, and its 3x3
+/// padding needs at least 1 px (zeros) or 2 px (reflect) there, so 2^(b-1) or 2^b.
+int min_image_side(const std::string& layer, Padding padding);
+
 /// Throws nst::Error(kUsage) naming the first unknown layer and listing the valid names.
 void check_layer_names(VggArch arch, const std::vector<std::string>& names);
 

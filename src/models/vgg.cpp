@@ -68,6 +68,12 @@ void check_layer_names(VggArch arch, const std::vector<std::string>& names) {
   }
 }
 
+int min_image_side(const std::string& layer, Padding padding) {
+  const size_t digit = layer.find_first_of("0123456789");  // conv5_1, relu5_1, pool5
+  const int block = digit == std::string::npos ? 1 : std::clamp(layer[digit] - '0', 1, 5);
+  return 1 << (padding == Padding::kReflect ? block : block - 1);
+}
+
 void validate_weights(const VggWeights& w) {
   const auto convs = conv_layer_names(w.arch);
   NST_CHECK(w.weights.size() == convs.size() && w.biases.size() == convs.size(), kModel,

@@ -15,14 +15,12 @@
 namespace nst {
 namespace {
 
-// Smallest image side a layer accepts: its block b sits behind b-1 poolings and its convs need
-// 2 px for reflect padding, so 2^b (conv5_1: 32 px). Returns the deepest layer and that size.
+// The deepest of the layers and the image side it needs. Deliberately the reflect-padding rule
+// (2^b, conv5_1: 32 px) for every network: zero-padded weights would accept half.
 std::pair<std::string, int> smallest_side(const std::vector<std::string>& layers) {
   std::pair<std::string, int> worst{"", 1};
   for (const auto& name : layers) {
-    const size_t digit = name.find_first_of("0123456789");
-    const int block = digit == std::string::npos ? 1 : name[digit] - '0';
-    const int need = 1 << std::clamp(block, 1, 5);
+    const int need = min_image_side(name, Padding::kReflect);
     if (need > worst.second) worst = {name, need};
   }
   return worst;

@@ -12,15 +12,13 @@
 #include "pipelines/style_objective.h"
 
 namespace nst {
+
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles) {
-  // Layer blockN sees the image halved N-1 times; its 3x3 padding needs >= 1 px (zeros) or
-  // >= 2 px (reflect) there.
-  int deepest_block = 1;
+  int64_t min_side = 1;
   for (const auto* names : {&options.content_layers, &options.style_layers}) {
-    for (const auto& name : *names) deepest_block = std::max(deepest_block, name[4] - '0');  // conv5_1, pool5
+    for (const auto& name : *names) min_side = std::max<int64_t>(min_side, min_image_side(name, weights.padding));
   }
-  const int64_t min_side = int64_t{1} << (deepest_block - (weights.padding == Padding::kReflect ? 0 : 1));
   auto check = [&](const at::Tensor& image, const std::string& what) {
     NST_CHECK(std::min(image.size(2), image.size(3)) >= min_side, kUsage,
               what + " is " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)) +
@@ -30,10 +28,6 @@ void check_style_image_sizes(const VggWeights& weights, const StyleOptions& opti
   check(content, "the content image");
   for (const auto& s : styles) check(s, "a style image");
 }
-
-namespace {
-
-}  // namespace
 
 void check_style_options(const StyleOptions& o, size_t style_count) {
   auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0; };
