@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -28,6 +29,8 @@ struct StyleArgs {
               preprocess, device = "cpu", trace, line_search = "strong-wolfe";
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
+  int scales = 1, start_size = 0, coarse_iterations = -1;
+  double scale_factor = 1.41421356237309515;
   uint64_t seed = 0;
   bool original_colors = false, bound_pixels = false;
   CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt,
@@ -77,6 +80,16 @@ int run(StyleArgs& a) {
   o.seed = a.seed;
   o.bound_pixels = a.bound_pixels;
   o.iterations = a.iterations;
+  o.coarse_iterations = a.coarse_iterations;
+  o.scales = a.scales;
+  o.scale_factor = a.scale_factor;
+  if (a.start_size > 0) {
+    // --start-size: as many steps of at most --scale-factor as it takes, then equal steps.
+    NST_CHECK(a.start_size >= 16 && a.start_size < a.size, kUsage, "--start-size must be at least 16 and below --size");
+    const double ratio = static_cast<double>(a.size) / a.start_size;
+    o.scales = 1 + static_cast<int>(std::ceil(std::log(ratio) / std::log(a.scale_factor) - 1e-9));
+    o.scale_factor = std::pow(ratio, 1.0 / (o.scales - 1));
+  }
   o.device = a.device;
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
@@ -143,6 +156,12 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("-o,--output,--output-image", a->output, "Output image; format from extension")->capture_default_str();
   cmd->add_option("--size,--image-size", a->size, "Longest side of the output in px")->capture_default_str();
   cmd->add_option("--iterations,--num-iterations", a->iterations, "Optimizer iterations")->capture_default_str();
+  cmd->add_option("--scales", a->scales, "Coarse-to-fine: number of sizes, each --scale-factor apart")
+      ->capture_default_str();
+  cmd->add_option("--start-size", a->start_size, "Coarse-to-fine from this longest side (sets --scales)");
+  cmd->add_option("--scale-factor", a->scale_factor, "Size ratio between successive scales")->capture_default_str();
+  cmd->add_option("--coarse-iterations", a->coarse_iterations,
+                  "Iterations at each coarser scale (default: --iterations)");
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
   cmd->add_option("--line-search", a->line_search, "L-BFGS line search: strong-wolfe | none (fixed step)")
       ->capture_default_str();

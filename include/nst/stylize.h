@@ -4,6 +4,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nst/network.h"
@@ -27,7 +28,13 @@ struct StyleOptions {
   InitKind init = InitKind::kContent;
   at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
   uint64_t seed = 0;              ///< noise init
-  int iterations = 500;
+  int iterations = 500;           ///< at the final (full) size
+  /// Coarse-to-fine: the number of sizes. Scale s (0 = coarsest) optimizes the content resized by
+  /// 1/scale_factor^(scales-1-s), with content and style targets recomputed at that size; each
+  /// scale starts from the previous result upsampled. 1 = a single run at the full size.
+  int scales = 1;
+  double scale_factor = 1.41421356237309515;  ///< ratio of successive sizes (√2, as crowsonkb)
+  int coarse_iterations = -1;     ///< iterations at each coarser scale; -1 = the same as iterations
   OptimizerOptions optimizer;     ///< its bounds are replaced according to bound_pixels
   /// Keep pixels in [0,1] during the optimization (projected L-BFGS). Off by default: measured
   /// on the embedded net at 192 px, the projection doubled evaluations per iteration (2.3 vs 1.1)
@@ -57,8 +64,11 @@ struct StyleResult {
 /// Checks weights, iteration count and per-style/per-layer lists; throws nst::Error(kUsage).
 void check_style_options(const StyleOptions& options, size_t style_count);
 
-/// Checks that content and style images are large enough for the deepest requested layer
-/// (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
+/// Size (height, width) of coarse-to-fine scale s (0 = coarsest) for a full size of h x w.
+std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options);
+
+/// Checks that content and style images are large enough for the deepest requested layer at the
+/// coarsest scale (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles);
 

@@ -13,16 +13,26 @@
 
 namespace nst {
 
+std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options) {
+  const double factor = std::pow(options.scale_factor, -(options.scales - 1 - scale));
+  auto scaled = [&](int n) { return std::max(1, static_cast<int>(std::lround(n * factor))); };
+  return {scaled(height), scaled(width)};
+}
+
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles) {
   int64_t min_side = 1;
   for (const auto* names : {&options.content_layers, &options.style_layers}) {
     for (const auto& name : *names) min_side = std::max<int64_t>(min_side, min_image_side(name, weights.padding));
   }
+  const double coarsest = std::pow(options.scale_factor, -(options.scales - 1));
+  const std::string where = options.scales > 1 ? " at the coarsest of " + std::to_string(options.scales) + " scales" : "";
   auto check = [&](const at::Tensor& image, const std::string& what) {
-    NST_CHECK(std::min(image.size(2), image.size(3)) >= min_side, kUsage,
-              what + " is " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)) +
-                  " px, too small for the requested layers: the shorter side needs at least " +
+    const auto h = static_cast<int64_t>(std::lround(image.size(2) * coarsest));
+    const auto w = static_cast<int64_t>(std::lround(image.size(3) * coarsest));
+    NST_CHECK(std::min(h, w) >= min_side, kUsage,
+              what + " is " + std::to_string(w) + "x" + std::to_string(h) + " px" + where +
+                  ", too small for the requested layers: the shorter side needs at least " +
                   std::to_string(min_side) + " px");
   };
   check(content, "the content image");
@@ -36,6 +46,11 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(finite_nonneg(o.tv_weight), kUsage, "--tv-weight must be a finite number >= 0");
   for (double w : o.style_layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "style layer weights must be >= 0");
   NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
+  NST_CHECK(o.scales >= 1 && o.scales <= 12, kUsage, "--scales must be between 1 and 12");
+  NST_CHECK(std::isfinite(o.scale_factor) && o.scale_factor > 1.0 && o.scale_factor <= 4.0, kUsage,
+            "--scale-factor must be in (1, 4]");
+  NST_CHECK(o.coarse_iterations >= -1 && o.coarse_iterations <= 10'000'000, kUsage,
+            "--coarse-iterations must be -1 (same as --iterations) or between 0 and 1e7");
   NST_CHECK(style_count > 0 || o.style_weight == 0, kUsage, "style transfer needs at least one style image");
   NST_CHECK(o.init != InitKind::kImage || o.init_image.defined(), kUsage, "init image missing");
   NST_CHECK(o.style_blend.empty() || o.style_blend.size() == style_count, kUsage,
@@ -100,11 +115,6 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   FeatureNet net(weights, options.pooling, layers);
   net.to(device);
 
-  const at::Tensor content_dev = content.to(device, at::kFloat);
-  std::vector<at::Tensor> styles_dev;
-  for (const auto& s : styles) styles_dev.push_back(s.to(device, at::kFloat));
-  detail::StyleObjective objective(net, content_dev, styles_dev, options);
-
   OptimizerOptions optimizer_options = options.optimizer;
   if (options.bound_pixels) {
     optimizer_options.lower = 0.0;
@@ -112,16 +122,61 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   }
   auto optimizer = make_optimizer(optimizer_options);
 
-  at::Tensor x = initial_image(content, styles, options).to(device).contiguous();
-  detail::LoopResult loop = detail::optimize(
-      *optimizer, x, [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); },
-      [&] { return objective.parts(); }, options.iterations, progress);
-
+  const int height = static_cast<int>(content.size(2)), width = static_cast<int>(content.size(3));
+  const int coarse_iterations = options.coarse_iterations >= 0 ? options.coarse_iterations : options.iterations;
+  detail::LoopOptions loop_options;
+  loop_options.total_iterations = options.iterations + coarse_iterations * (options.scales - 1);
   StyleResult result;
-  result.image = loop.best.to(at::kCPU).clamp_(0.0, 1.0);
-  result.last = loop.last;
-  result.stop = loop.stop;
-  result.message = loop.message;
+  at::Tensor x;
+  const auto run_start = std::chrono::steady_clock::now();
+  for (int s = 0; s < options.scales; ++s) {
+    const bool finest = s + 1 == options.scales;
+    const auto [h, w] = style_scale_size(height, width, s, options);
+    // Style images shrink with the content, so the brush strokes keep their size relative to it.
+    const double ratio = static_cast<double>(h) / height;
+    const at::Tensor content_s = finest ? content : resize_image(content, h, w);
+    std::vector<at::Tensor> styles_dev;
+    for (const auto& style : styles) {
+      const at::Tensor st = finest ? style
+                                   : resize_image(style, std::max(1, static_cast<int>(std::lround(style.size(2) * ratio))),
+                                                  std::max(1, static_cast<int>(std::lround(style.size(3) * ratio))));
+      styles_dev.push_back(st.to(device, at::kFloat));
+    }
+    detail::StyleObjective objective(net, content_s.to(device, at::kFloat), styles_dev, options);
+    // The first scale starts from the init; the others from the previous result upsampled,
+    // with a fresh optimizer history (the old pairs describe another image size).
+    x = (s == 0 ? initial_image(content_s, styles, options) : resize_image(x.to(at::kCPU), h, w))
+            .to(device)
+            .contiguous();
+    optimizer->reset();
+    const std::string scale_event =
+        options.scales > 1 ? "scale " + std::to_string(s + 1) + "/" + std::to_string(options.scales) + ": " +
+                                 std::to_string(w) + "x" + std::to_string(h)
+                           : "";
+    bool first_step = true;
+    loop_options.hook = [&](StepResult&, at::Tensor&, std::string& event) {
+      if (first_step) event = scale_event;
+      first_step = false;
+      return true;
+    };
+    const int iterations = finest ? options.iterations : coarse_iterations;
+    // Reported seconds include the per-scale target computation, for equal-time comparisons.
+    loop_options.seconds_before = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    detail::LoopResult loop = detail::optimize(
+        *optimizer, x, [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); },
+        [&] { return objective.parts(); }, iterations, progress, loop_options);
+    x = loop.best;
+    if (loop.last.iteration > 0) result.last = loop.last;
+    result.stop = loop.stop;
+    result.message = loop.message;
+    loop_options.first_iteration += iterations;
+    loop_options.evaluations_before += loop.evaluations;
+    if (loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed) break;
+  }
+  result.image = x.to(at::kCPU).clamp_(0.0, 1.0);
+  if (result.image.size(2) != height || result.image.size(3) != width) {
+    result.image = resize_image(result.image, height, width).clamp_(0.0, 1.0);  // stopped at a coarse scale
+  }
   return result;
 }
 

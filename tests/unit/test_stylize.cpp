@@ -102,3 +102,52 @@ TEST(Stylize, OriginalColorsKeepContentChroma) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StylizeCoarseToFine, ScaleSizesGrowToTheFullSize) {
+  nst::StyleOptions o;
+  o.scales = 3;
+  o.scale_factor = 2.0;
+  EXPECT_EQ(nst::style_scale_size(96, 128, 0, o), std::make_pair(24, 32));
+  EXPECT_EQ(nst::style_scale_size(96, 128, 1, o), std::make_pair(48, 64));
+  EXPECT_EQ(nst::style_scale_size(96, 128, 2, o), std::make_pair(96, 128));
+}
+
+TEST(StylizeCoarseToFine, RunsEveryScaleAndEndsAtFullSize) {
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 64);
+  at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64);
+  nst::StyleOptions o = small_run(6);
+  o.scales = 2;
+  o.coarse_iterations = 4;
+  std::vector<nst::IterationReport> reports;
+  std::vector<std::vector<int64_t>> sizes;
+  nst::StyleResult r = nst::run_style(embedded(), content, {style}, o,
+                                      [&](const nst::IterationReport& rep, const at::Tensor& image) {
+                                        reports.push_back(rep);
+                                        sizes.push_back(image.sizes().vec());
+                                        return true;
+                                      });
+  ASSERT_EQ(reports.size(), 10u);
+  EXPECT_EQ(reports.front().total_iterations, 10);
+  EXPECT_EQ(reports.back().iteration, 10);
+  // The first 4 iterations run at 1/√2 of the size, the last 6 at the full size.
+  EXPECT_LT(sizes.front()[3], content.size(3));
+  EXPECT_EQ(sizes.back()[3], content.size(3));
+  EXPECT_EQ(reports[4].event.rfind("scale 2/2", 0), 0u) << reports[4].event;
+  EXPECT_EQ(r.image.sizes(), content.sizes());
+  for (size_t i = 1; i < reports.size(); ++i) EXPECT_GE(reports[i].seconds, reports[i - 1].seconds);
+}
+
+TEST(StylizeCoarseToFine, RefusesACoarsestScaleTooSmallForTheLayers) {
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 48);
+  nst::StyleOptions o = small_run(2);
+  o.style_layers = {"relu5_1"};
+  o.scales = 4;
+  o.scale_factor = 2.0;  // 48 px -> 6 px at the coarsest scale
+  EXPECT_THROW(nst::run_style(embedded(), content, {content}, o), nst::Error);
+  o.scale_factor = 0.5;
+  EXPECT_THROW(nst::run_style(embedded(), content, {content}, o), nst::Error);
+}
+
+}  // namespace
