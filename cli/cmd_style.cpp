@@ -12,6 +12,7 @@
 #include "interrupt.h"
 #include "nst/error.h"
 #include "nst/image.h"
+#include "nst/memory_plan.h"
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
@@ -30,7 +31,7 @@ struct StyleArgs {
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
   int scales = 1, start_size = 0, coarse_iterations = -1;
-  double scale_factor = 1.41421356237309515;
+  double scale_factor = 1.41421356237309515, memory_limit_gib = 0;
   uint64_t seed = 0;
   bool original_colors = false, bound_pixels = false;
   CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt,
@@ -49,6 +50,36 @@ InitKind parse_init(const std::string& init, StyleOptions& options) {
   if (init == "style") return InitKind::kStyle;
   options.init_image = read_image(init);  // a file
   return InitKind::kImage;
+}
+
+std::string gib(uint64_t bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
+  return buffer;
+}
+
+/// Refuses, before any allocation, a run the memory model says will not fit (CPU only: the
+/// model is calibrated for the CPU backend), naming the largest size that would.
+void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOptions& o, const at::Tensor& content,
+                  const std::vector<at::Tensor>& styles) {
+  if (a.device != "cpu") return;
+  NST_CHECK(a.memory_limit_gib >= 0, kUsage, "--memory-limit must be >= 0 GiB");
+  const uint64_t budget = a.memory_limit_gib > 0 ? static_cast<uint64_t>(a.memory_limit_gib * (1ull << 30))
+                                                 : available_memory_bytes();
+  if (budget == 0) return;  // unknown
+  MemoryPlanInput in = memory_plan_input(o, weights.arch, weights.padding);
+  in.height = static_cast<int>(content.size(2));
+  in.width = static_cast<int>(content.size(3));
+  for (const auto& s : styles) in.styles.emplace_back(static_cast<int>(s.size(2)), static_cast<int>(s.size(3)));
+  // The scales run one after another; the finest decides the peak.
+  const MemoryPlan plan = plan_style_memory(in);
+  if (plan.peak_bytes <= budget) return;
+  const int fits = largest_fitting_side(in, budget);
+  fail(ErrorKind::kResource, "a " + std::to_string(in.width) + "x" + std::to_string(in.height) +
+                                 " px run needs about " + gib(plan.peak_bytes) + ", more than the " + gib(budget) +
+                                 (a.memory_limit_gib > 0 ? " of --memory-limit" : " available") +
+                                 (fits > 0 ? "; --size " + std::to_string(fits) + " fits (see nst plan)"
+                                           : "; no size fits"));
 }
 
 int run(StyleArgs& a) {
@@ -114,6 +145,7 @@ int run(StyleArgs& a) {
   const int style_size = std::max(16, static_cast<int>(std::lround(a.size * a.style_scale)));
   for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
   check_style_image_sizes(weights, o, content, styles);
+  check_memory(a, weights, o, content, styles);
 
   std::fprintf(stderr, "nst: %s, %dx%d px, %s, %d threads, weights %s (%s)\n", a.optimizer.c_str(),
                static_cast<int>(content.size(3)), static_cast<int>(content.size(2)), a.device.c_str(), threads,
@@ -136,10 +168,10 @@ int run(StyleArgs& a) {
   StyleResult result = run_style(weights, content, styles, o, progress);
   bar.finish();
   write_image(finish_image(result.image), a.output);
-  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s\n",
+  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s; peak memory %.0f MiB\n",
                to_string(result.stop).c_str(), result.last.iteration, result.last.seconds, result.last.loss,
                summarize_parts(result.last).c_str(), result.message.empty() ? "" : ": ", result.message.c_str(),
-               a.output.c_str());
+               a.output.c_str(), static_cast<double>(peak_rss_bytes()) / (1 << 20));
   if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
   return kExitOk;
 }
@@ -162,6 +194,8 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--scale-factor", a->scale_factor, "Size ratio between successive scales")->capture_default_str();
   cmd->add_option("--coarse-iterations", a->coarse_iterations,
                   "Iterations at each coarser scale (default: --iterations)");
+  cmd->add_option("--memory-limit", a->memory_limit_gib,
+                  "Refuse runs predicted to need more (GiB; default: available memory; see nst plan)");
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
   cmd->add_option("--line-search", a->line_search, "L-BFGS line search: strong-wolfe | none (fixed step)")
       ->capture_default_str();

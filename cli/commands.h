@@ -12,5 +12,6 @@ void add_style_command(CLI::App& app, std::function<int()>& action);    // cmd_s
 void add_invert_command(CLI::App& app, std::function<int()>& action);   // cmd_invert.cpp
 void add_weights_command(CLI::App& app, std::function<int()>& action);  // cmd_weights.cpp
 void add_compare_command(CLI::App& app, std::function<int()>& action);  // cmd_compare.cpp
+void add_plan_command(CLI::App& app, std::function<int()>& action);     // cmd_plan.cpp
 
 }  // namespace nst::cli

@@ -1,0 +1,181 @@
+// The memory model walks the VGG layers the way the forward and backward passes allocate:
+// every tensor the forward pass makes stays alive for the backward pass (convolutions keep
+// their input, ReLUs their output, poolings their input and, for max pooling, int64 indices),
+// then the backward pass adds gradient buffers and convolution scratch at the widest
+// full-resolution layer. Two constants were measured on this build (libtorch 1.13 CPU, oneDNN,
+// glibc malloc tuned by configure_runtime): see kRuntimeBytes and kBackwardFactor.
+#include "nst/memory_plan.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "nst/error.h"
+
+namespace nst {
+namespace {
+
+constexpr uint64_t kFloat = 4;
+/// Resident memory of the process before any image work: libtorch, oneDNN, OpenBLAS and libvips
+/// loaded, threads started (measured: 245 MB of the 325 MB after building the embedded net).
+constexpr uint64_t kRuntimeBytes = 245ull << 20;
+/// Backward-pass scratch as a multiple of (input + output) of the largest convolution: gradient
+/// of the output, gradient of the (padded) input and oneDNN's reordered copies. Fitted to peak
+/// RSS measured at 96..640 px (see README, "Memory"), checked on other configurations.
+constexpr double kBackwardFactor = 4.4;
+
+int block_width(int block) { return std::min(64 << (block - 1), 512); }
+
+struct Walk {
+  uint64_t saved = 0;          // bytes the forward graph keeps for the backward pass
+  uint64_t widest_conv = 0;    // bytes of input + output of the largest convolution
+  uint64_t content_targets = 0;
+  uint64_t grams = 0;
+  uint64_t conv_params = 0;    // weights + biases up to the deepest layer
+};
+
+Walk walk_network(const MemoryPlanInput& in, int height, int width) {
+  std::set<std::string> taps(in.content_layers.begin(), in.content_layers.end());
+  taps.insert(in.style_layers.begin(), in.style_layers.end());
+  std::vector<std::string> all = layer_names(in.arch);
+  check_layer_names(in.arch, std::vector<std::string>(taps.begin(), taps.end()));
+  size_t deepest = 0;
+  for (const auto& t : taps) deepest = std::max(deepest, size_t(std::find(all.begin(), all.end(), t) - all.begin()));
+
+  Walk w;
+  uint64_t h = height, wd = width, channels = 3;
+  w.saved = 2 * 3 * h * wd * kFloat;  // the image and its preprocessed copy
+  for (size_t i = 0; i <= deepest && !taps.empty(); ++i) {
+    const std::string& name = all[i];
+    const int block = name[name.find_first_of("0123456789")] - '0';
+    if (name[0] == 'c') {
+      const uint64_t out = block_width(block);
+      const uint64_t input = in.padding == Padding::kReflect ? channels * (h + 2) * (wd + 2) : channels * h * wd;
+      if (in.padding == Padding::kReflect) w.saved += input * kFloat;  // the padded copy conv2d keeps
+      w.saved += out * h * wd * kFloat;
+      w.widest_conv = std::max<uint64_t>(w.widest_conv, (input + out * h * wd) * kFloat);
+      w.conv_params += (channels * out * 9 + out) * kFloat;
+      channels = out;
+      if (taps.count(name)) w.saved += channels * h * wd * kFloat;  // its ReLU then runs out of place
+    } else if (name[0] == 'p') {
+      h /= 2;
+      wd /= 2;
+      w.saved += channels * h * wd * kFloat * (in.pooling == Pooling::kMax ? 3 : 1);  // + int64 indices
+    }
+    if (taps.count(name)) {
+      const bool content = std::find(in.content_layers.begin(), in.content_layers.end(), name) != in.content_layers.end();
+      const bool style = std::find(in.style_layers.begin(), in.style_layers.end(), name) != in.style_layers.end();
+      if (content) w.content_targets += channels * h * wd * kFloat;
+      if (style) w.grams += channels * channels * kFloat;
+    }
+  }
+  return w;
+}
+
+uint64_t optimizer_bytes(const MemoryPlanInput& in, uint64_t image_bytes) {
+  switch (in.optimizer.kind) {
+    case OptimizerKind::kLbfgs: {
+      // (s, y) pairs, then x, g, d, the previous g and the line search's trial point and gradient.
+      const uint64_t pairs = static_cast<uint64_t>(std::max(0, std::min(in.optimizer.history, in.iterations)));
+      return (2 * pairs + 6) * image_bytes;
+    }
+    case OptimizerKind::kAdam: return 5 * image_bytes;
+    case OptimizerKind::kSgd: return 4 * image_bytes;
+  }
+  return 6 * image_bytes;
+}
+
+}  // namespace
+
+MemoryPlanInput memory_plan_input(const StyleOptions& options, VggArch arch, Padding padding) {
+  MemoryPlanInput in;
+  in.arch = arch;
+  in.padding = padding;
+  in.pooling = options.pooling;
+  in.content_layers = options.content_layers;  // the network taps them whatever their weights
+  in.style_layers = options.style_layers;
+  in.optimizer = options.optimizer;
+  in.iterations = options.iterations;
+  return in;
+}
+
+MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
+  NST_CHECK(in.height >= 1 && in.width >= 1, kUsage, "the planned image size must be at least 1x1 px");
+  const Walk run = walk_network(in, in.height, in.width);
+  const uint64_t image_bytes = 3ull * in.height * in.width * kFloat;
+
+  // Style targets come first, from forward passes without gradients over each style image:
+  // about the two largest neighbouring activations, i.e. the widest convolution.
+  uint64_t style_pass = 0, style_images = 0;
+  for (const auto& [sh, sw] : in.styles) {
+    style_pass = std::max(style_pass, walk_network(in, sh, sw).widest_conv);
+    style_images += 3ull * sh * sw * kFloat;
+  }
+
+  MemoryPlan plan;
+  auto& p = plan.parts;
+  p["runtime"] = kRuntimeBytes;
+  // A weight file is read whole, then parsed into tensors; glibc keeps the freed buffer mapped.
+  p["weights"] = in.weights_file_bytes > 0 ? 2 * in.weights_file_bytes : 80ull << 20;  // embedded: all 16 convs
+  p["images"] = 2 * image_bytes + style_images;  // content, result
+  p["targets"] = run.content_targets + run.grams * (in.styles.size() + 1);
+  p["activations"] = run.saved;
+  p["backward"] = static_cast<uint64_t>(kBackwardFactor * static_cast<double>(run.widest_conv));
+  p["optimizer"] = optimizer_bytes(in, image_bytes);
+  const uint64_t before_run = p["runtime"] + p["weights"] + p["images"];
+  const uint64_t during_targets = style_pass;
+  const uint64_t during_run = p["targets"] + p["activations"] + p["backward"] + p["optimizer"];
+  plan.peak_bytes = before_run + std::max(during_targets, during_run);
+  return plan;
+}
+
+int largest_fitting_side(const MemoryPlanInput& input, uint64_t budget_bytes, int max_side) {
+  auto fits = [&](int side) {
+    MemoryPlanInput in = input;
+    const double scale = static_cast<double>(side) / std::max(input.height, input.width);
+    auto scaled = [&](int n) { return std::max(1, static_cast<int>(n * scale + 0.5)); };
+    in.height = scaled(input.height);
+    in.width = scaled(input.width);
+    for (auto& [h, w] : in.styles) {
+      h = scaled(h);
+      w = scaled(w);
+    }
+    return plan_style_memory(in).peak_bytes <= budget_bytes;
+  };
+  if (!fits(16)) return 0;
+  int lo = 16, hi = max_side;  // fits(lo) holds; find the largest such side
+  if (fits(hi)) return hi;
+  while (hi - lo > 1) {
+    const int mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    uint64_t kib = 0;
+    if (fields >> key >> kib && key == "MemAvailable:") {
+      uint64_t pages = 0, resident = 0;
+      std::ifstream("/proc/self/statm") >> pages >> resident;
+      return kib * 1024 + resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    }
+  }
+  return 0;
+}
+
+uint64_t peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace nst

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `nst plan`: its predicted peak matches the peak memory `nst style` reports (getrusage) within
+# 15 % at three sizes; a run predicted not to fit is refused before it starts, naming a size
+# that fits. Usage: plan.sh NST_BINARY SOURCE_DIR
+source "$(dirname "$0")/common.bash"
+
+for size in 256 384 512; do
+  "$NST" style -c "$C" -s "$C" --size "$size" --iterations 3 --threads 1 -o "$TMP/p.png" >/dev/null 2>"$TMP/err" \
+    || { fail "style at $size"; cat "$TMP/err"; continue; }
+  dims=$(sed -n 's/.*, \([0-9]*x[0-9]*\) px,.*/\1/p' "$TMP/err" | head -1)
+  measured=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$TMP/err")
+  predicted=$("$NST" plan --size "$dims" --iterations 3 --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p')
+  if [ -z "$dims" ] || [ -z "$measured" ] || [ -z "$predicted" ]; then
+    fail "could not read size/measurement/prediction at $size"; cat "$TMP/err"; continue
+  fi
+  ratio=$(python3 -c "print(f'{$predicted / ($measured * 2**20):.3f}')")
+  echo "size $dims: measured $measured MiB, predicted $((predicted >> 20)) MiB, ratio $ratio"
+  python3 -c "import sys; sys.exit(0 if 0.85 <= $ratio <= 1.15 else 1)" || fail "prediction off by more than 15% at $dims"
+done
+
+# Too large for the budget: refused before any work, with a size that fits.
+expect 1 "more than the 0.5 GiB of --memory-limit; --size [0-9]* fits" -- \
+  style -c "$C" -s "$S" --size 512 --memory-limit 0.5 -o "$TMP/x.png"
+[ ! -e "$TMP/x.png" ] || fail "a refused run wrote an image"
+# nst plan exits 1 when it does not fit and names the largest side.
+"$NST" plan --size 4096 --memory-limit 2 >"$TMP/out" 2>&1; code=$?
+[ "$code" -eq 1 ] && grep -q "does NOT fit; largest longest side that fits: [0-9]* px" "$TMP/out" \
+  || { fail "plan over budget: exit $code"; cat "$TMP/out"; }
+expect 2 "--size must be W or WxH" -- plan --size 12x
+expect 2 "unknown layer 'relu9_1'" -- plan --style-layers relu9_1
+
+exit $((failures > 0))

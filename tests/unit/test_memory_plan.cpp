@@ -1,0 +1,73 @@
+// The memory model's structure: what must grow with what. Its accuracy against measured peak
+// RSS is checked end to end by tests/cli/plan.sh.
+#include <gtest/gtest.h>
+
+#include "nst/error.h"
+#include "nst/memory_plan.h"
+
+namespace {
+
+nst::MemoryPlanInput square(int side) {
+  nst::MemoryPlanInput in;
+  in.height = in.width = side;
+  in.styles = {{side, side}};
+  return in;
+}
+
+TEST(MemoryPlan, ImageTermsGrowLinearlyInPixels) {
+  const auto small = nst::plan_style_memory(square(512)), big = nst::plan_style_memory(square(1024));
+  for (const char* part : {"activations", "backward", "optimizer"}) {
+    const double ratio = static_cast<double>(big.parts.at(part)) / small.parts.at(part);
+    EXPECT_NEAR(ratio, 4.0, 0.05) << part;
+  }
+  EXPECT_EQ(big.parts.at("runtime"), small.parts.at("runtime"));
+  EXPECT_GT(big.peak_bytes, small.peak_bytes);
+}
+
+TEST(MemoryPlan, FollowsTheSettingsThatCostMemory) {
+  const uint64_t base = nst::plan_style_memory(square(512)).peak_bytes;
+  auto with = [](auto edit) {
+    nst::MemoryPlanInput in = square(512);
+    edit(in);
+    return nst::plan_style_memory(in).peak_bytes;
+  };
+  EXPECT_GT(with([](auto& in) { in.pooling = nst::Pooling::kMax; }), base);  // int64 indices
+  EXPECT_LT(with([](auto& in) { in.padding = nst::Padding::kZeros; }), base);  // no padded copies
+  EXPECT_LT(with([](auto& in) { in.optimizer.history = 5; }), base);
+  EXPECT_LT(with([](auto& in) { in.optimizer.kind = nst::OptimizerKind::kAdam; }), base);
+  EXPECT_LT(with([](auto& in) { in.style_layers = {"relu1_1", "relu2_1"}; in.content_layers = {"relu2_1"}; }), base);
+  // L-BFGS keeps min(history, iterations) pairs.
+  EXPECT_LT(with([](auto& in) { in.iterations = 3; }), base);
+  EXPECT_GT(with([](auto& in) { in.weights_file_bytes = 548u << 20; }), base);
+}
+
+TEST(MemoryPlan, LargestFittingSideIsTheBoundary) {
+  nst::MemoryPlanInput in = square(4000);
+  in.width = 3000;  // 4000 x 3000, landscape
+  in.styles = {{1000, 1000}};
+  const uint64_t budget = 4ull << 30;
+  const int side = nst::largest_fitting_side(in, budget);
+  ASSERT_GT(side, 16);
+  auto at_side = [&](int s) {
+    nst::MemoryPlanInput x = in;
+    const double k = static_cast<double>(s) / 4000;
+    x.height = static_cast<int>(4000 * k + 0.5);
+    x.width = static_cast<int>(3000 * k + 0.5);
+    x.styles = {{static_cast<int>(1000 * k + 0.5), static_cast<int>(1000 * k + 0.5)}};
+    return nst::plan_style_memory(x).peak_bytes;
+  };
+  EXPECT_LE(at_side(side), budget);
+  EXPECT_GT(at_side(side + 1), budget);
+  EXPECT_EQ(nst::largest_fitting_side(in, 1u << 20), 0);  // 1 MiB: nothing fits
+}
+
+TEST(MemoryPlan, RejectsUnknownLayersAndEmptySizes) {
+  nst::MemoryPlanInput in = square(64);
+  in.style_layers = {"relu9_9"};
+  EXPECT_THROW(nst::plan_style_memory(in), nst::Error);
+  in = square(64);
+  in.width = 0;
+  EXPECT_THROW(nst::plan_style_memory(in), nst::Error);
+}
+
+}  // namespace
