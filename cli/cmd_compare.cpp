@@ -1,6 +1,6 @@
 // `nst compare`: one problem (style transfer or feature inversion), several optimizer set-ups,
-// the same start; writes loss vs iteration and vs seconds (CSV + JSON), each final image, and a
-// Markdown summary table on stdout.
+// the same start; writes loss vs iteration and vs seconds (CSV + JSON + PNG plots), each final
+// image, the final images side by side, and a Markdown summary table on stdout.
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +18,7 @@
 #include "nst/error.h"
 #include "nst/image.h"
 #include "nst/invert.h"
+#include "nst/plot.h"
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
@@ -53,6 +54,7 @@ struct Outcome {
   std::string stop, message;
   double psnr = NAN;  // invert only
   int blurs = 0;
+  at::Tensor image;  // final image, for the montage
 };
 
 double parse_rate(const std::string& name, const std::string& text) {
@@ -187,6 +189,60 @@ void write_json(const std::string& path, const CompareArgs& a, const std::vector
   NST_CHECK(std::fclose(f) == 0, kIo, "cannot write " + path);
 }
 
+/// "style transfer, 128 px" / "inversion of conv5_1, 128 px": names the problem in plot titles.
+std::string problem_title(const CompareArgs& a) {
+  const std::string what = a.problem == "style" ? "style transfer" : "inversion of " + a.layers;
+  return what + ", " + std::to_string(a.size) + " px, seed " + std::to_string(a.seed);
+}
+
+/// Writes compare_iterations.png and compare_seconds.png (log loss, one line per set-up) and
+/// compare_images.png (the reference image, then the final images side by side, name and final
+/// loss under each).
+void write_figures(const CompareArgs& a, const std::vector<Outcome>& outcomes, const at::Tensor& reference) {
+  const std::filesystem::path dir(a.outdir);
+  std::vector<PlotSeries> by_iteration, by_seconds;
+  // The image the set-ups aim at (invert) or start from (style content) comes first, to compare against.
+  std::vector<MontageTile> tiles{{a.problem == "style" ? "content" : "original", reference}};
+  for (const Outcome& o : outcomes) {
+    // A set-up that diverged at once has nothing to draw on a log axis; the table still lists it.
+    const bool drawable = std::any_of(o.rows.begin(), o.rows.end(),
+                                      [](const Row& r) { return std::isfinite(r.loss) && r.loss > 0; });
+    if (drawable) {
+      PlotSeries it{o.setup.name, {}, {}}, secs{o.setup.name, {}, {}};
+      for (const Row& r : o.rows) {
+        it.x.push_back(r.iteration);
+        it.y.push_back(r.loss);
+        secs.x.push_back(r.seconds);
+        secs.y.push_back(r.loss);
+      }
+      by_iteration.push_back(std::move(it));
+      by_seconds.push_back(std::move(secs));
+    }
+    if (o.image.defined()) tiles.push_back({o.setup.name + "\n" + fmt("%.4g", final_loss(o)), o.image});
+  }
+  std::vector<std::string> written;
+  if (!by_iteration.empty()) {
+    LinePlotOptions po;
+    po.y_label = a.problem == "style" ? "loss" : "loss (feature + priors)";
+    po.title = problem_title(a) + ": loss vs iteration";
+    written.push_back((dir / "compare_iterations.png").string());
+    write_line_plot(by_iteration, po, written.back());
+    po.x_label = "seconds";
+    po.title = problem_title(a) + ": loss vs time";
+    written.push_back((dir / "compare_seconds.png").string());
+    write_line_plot(by_seconds, po, written.back());
+  } else {
+    std::fprintf(stderr, "nst: note: no finite positive loss to plot\n");
+  }
+  if (tiles.size() > 1) {
+    written.push_back((dir / "compare_images.png").string());
+    write_montage(tiles, written.back());
+  }
+  std::string list;
+  for (const auto& w : written) list += (list.empty() ? "" : ", ") + w;
+  if (!list.empty()) std::fprintf(stderr, "nst: wrote %s\n", list.c_str());
+}
+
 void print_table(const CompareArgs& a, const std::vector<Outcome>& outcomes, double worst) {
   const int k10 = std::max(1, static_cast<int>(std::lround(a.iterations * 0.1)));
   const int k50 = std::max(1, static_cast<int>(std::lround(a.iterations * 0.5)));
@@ -229,6 +285,9 @@ int run(CompareArgs& a) {
   if (a.device != "cpu") NST_CHECK(cuda_available(), kUsage, "--device " + a.device + ": no CUDA device available");
   std::error_code ec;
   NST_CHECK(std::filesystem::is_directory(a.outdir, ec), kIo, "output folder does not exist: " + a.outdir);
+  // The plots come last: find a missing PLplot driver before minutes of optimization, not after.
+  std::string why;
+  NST_CHECK(plot_driver_available(&why), kResource, why);
 
   const int threads = configure_runtime(a.threads);
   VggWeights weights = load_weights("embedded", VggArch::kVgg19);
@@ -302,6 +361,7 @@ int run(CompareArgs& a) {
     out.stop = to_string(stop);
     const std::string png = (std::filesystem::path(a.outdir) / (setup.name + ".png")).string();
     write_image(final_image, png);
+    out.image = final_image;
     std::fprintf(stderr, "nst: %-12s %s after %zu iterations, %.1fs: loss %.6e%s%s; wrote %s\n", setup.name.c_str(),
                  out.stop.c_str(), out.rows.size(), final_seconds(out), final_loss(out),
                  out.message.empty() ? "" : ": ", out.message.c_str(), png.c_str());
@@ -321,6 +381,7 @@ int run(CompareArgs& a) {
   print_table(a, outcomes, worst);
   std::fprintf(stderr, "nst: wrote %s, %s\n", (dir / "compare.csv").string().c_str(),
                (dir / "compare.json").string().c_str());
+  write_figures(a, outcomes, style ? content : image);
   return interrupted() ? kExitInterrupted : kExitOk;
 }
 
@@ -335,7 +396,8 @@ void add_compare_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("-s,--style", a->style, "Style image (style)");
   cmd->add_option("-i,--image", a->image, "Image to reconstruct (invert)");
   cmd->add_option("-l,--layer,--layers", a->layers, "Layer(s) to match (invert)")->capture_default_str();
-  cmd->add_option("--outdir", a->outdir, "Existing folder for compare.csv, compare.json and <setup>.png")
+  cmd->add_option("--outdir", a->outdir, "Existing folder for compare.csv, compare.json, <setup>.png and the plots compare_iterations.png, "
+                  "compare_seconds.png, compare_images.png")
       ->required();
   cmd->add_option("--size", a->size, "Longest side in px")->capture_default_str();
   cmd->add_option("--iterations", a->iterations, "Iterations per set-up")->capture_default_str();

@@ -12,8 +12,13 @@ PACKAGES=(
   libvips-dev             # image decode/encode, EXIF orientation, resampling
   libcli11-dev            # command-line options
   nlohmann-json3-dev      # trace / bench JSON
+  libplplot-dev plplot-driver-cairo  # loss plots of nst compare and the studies (pngcairo device)
+  libcurl4-openssl-dev    # nst weights fetch (downloads)
   libgtest-dev            # unit tests
+  libhdf5-dev             # Keras .h5 weights (HDF5 C library, serial flavour)
   python3 python3-scipy   # reference L-BFGS-B for the optimizer tests
 )
+# Only to regenerate tests/fixtures/*.h5 / *.caffemodel (committed; not needed to build or test):
+#   python3-h5py protobuf-compiler python3-protobuf   (tests/fixtures/make_fixtures_keras_caffe.py)
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"

@@ -1,6 +1,7 @@
 #pragma once
-// Where network weights come from: the embedded seeded network, or files (safetensors and
-// PyTorch .pth, zip or legacy; other formats plug in through detect_weight_format / load_weights).
+// Where network weights come from: the embedded seeded network, or files (safetensors, PyTorch
+// .pth zip or legacy, Keras .h5, Caffe .caffemodel; detected by content in detect_weight_format,
+// parsed in read_weight_file; other formats plug in there).
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -16,11 +17,13 @@ namespace nst {
 /// Named tensors in file order.
 using StateDict = std::vector<std::pair<std::string, at::Tensor>>;
 
-/// kTorchZip: torch.save since 1.6 (a stored zip); kTorchLegacy: the older pickle stream.
-enum class WeightFormat { kUnknown, kSafetensors, kTorchZip, kTorchLegacy };
+/// kTorchZip: torch.save since 1.6 (a stored zip); kTorchLegacy: the older pickle stream;
+/// kKerasH5: Keras 1/2 HDF5 weights or model file; kCaffemodel: a Caffe NetParameter protobuf.
+enum class WeightFormat { kUnknown, kSafetensors, kTorchZip, kTorchLegacy, kKerasH5, kCaffemodel };
 std::string to_string(WeightFormat format);
 
-/// Detects a weight file's format from its first bytes (not its name).
+/// Detects a weight file's format from its bytes (not its name). Magic numbers first; a
+/// caffemodel has none and is recognised by its leading protobuf fields, last.
 WeightFormat detect_weight_format(const uint8_t* data, size_t size);
 
 /// Parses a safetensors buffer (F32/F16/BF16/F64 tensors become float32). Bounds-checked;
@@ -54,7 +57,7 @@ VggWeights make_embedded_vgg(const EmbeddedNetOptions& options = {});
 struct WeightFile {
   WeightFormat format = WeightFormat::kUnknown;
   StateDict tensors;
-  std::map<std::string, std::string> metadata;  ///< safetensors __metadata__ (empty for .pth)
+  std::map<std::string, std::string> metadata;  ///< safetensors __metadata__ (empty for other formats)
   std::string sha256;                           ///< of the whole file, lower-case hex
   std::string known_as;                         ///< published name when the hash is known, else ""
   Preprocess preprocess = Preprocess::kCaffe;   ///< the file's own convention (no override)

@@ -6,7 +6,10 @@
 #include <fstream>
 
 #include "nst/error.h"
+#include "nst/weight_cache.h"
 #include "nst/weights.h"
+#include "weights/caffemodel.h"
+#include "weights/keras_h5.h"
 #include "weights/known_files.h"
 #include "weights/sha256.h"
 #include "weights/torch_pickle.h"
@@ -35,7 +38,13 @@ bool has_key(const StateDict& tensors, const std::string& key) {
 // A .pth does not record its input convention: Gatys-style names come from Caffe models, a
 // known Caffe conversion is recognised by hash, and other features.N files are torchvision's.
 void decide_preprocess(WeightFile& f) {
-  if (f.format == WeightFormat::kSafetensors) {
+  if (f.format == WeightFormat::kKerasH5) {
+    f.preprocess = Preprocess::kCaffe;
+    f.preprocess_reason = "Keras VGG (keras.applications caffe mode: BGR, 0-255, mean subtracted)";
+  } else if (f.format == WeightFormat::kCaffemodel) {
+    f.preprocess = Preprocess::kCaffe;
+    f.preprocess_reason = "Caffe model (BGR, 0-255, mean subtracted)";
+  } else if (f.format == WeightFormat::kSafetensors) {
     auto it = f.metadata.find("preprocess");
     f.preprocess = parse_preprocess(it != f.metadata.end() ? it->second : "caffe");
     f.preprocess_reason = it != f.metadata.end() ? "file metadata" : "default for safetensors without metadata";
@@ -59,6 +68,8 @@ std::string to_string(WeightFormat format) {
     case WeightFormat::kSafetensors: return "safetensors";
     case WeightFormat::kTorchZip: return "pytorch-zip";
     case WeightFormat::kTorchLegacy: return "pytorch-legacy";
+    case WeightFormat::kKerasH5: return "keras-h5";
+    case WeightFormat::kCaffemodel: return "caffemodel";
     case WeightFormat::kUnknown: break;
   }
   return "unknown";
@@ -73,6 +84,8 @@ WeightFormat detect_weight_format(const uint8_t* data, size_t size) {
     for (int i = 7; i >= 0; --i) n = (n << 8) | data[i];
     if (n <= size - 8) return WeightFormat::kSafetensors;
   }
+  if (detail::has_hdf5_signature(data, size)) return WeightFormat::kKerasH5;
+  if (detail::looks_like_caffemodel(data, size)) return WeightFormat::kCaffemodel;  // no magic: last
   return WeightFormat::kUnknown;
 }
 
@@ -97,11 +110,17 @@ WeightFile read_weight_file(const std::string& path) {
       case WeightFormat::kTorchLegacy:
         f.tensors = parse_torch_checkpoint(bytes.data(), bytes.size());
         break;
+      case WeightFormat::kKerasH5:
+        f.tensors = detail::parse_keras_h5(bytes.data(), bytes.size());
+        break;
+      case WeightFormat::kCaffemodel:
+        f.tensors = detail::parse_caffemodel(bytes.data(), bytes.size());
+        break;
       case WeightFormat::kUnknown: {
         const bool tar = bytes.size() > 262 && std::memcmp(bytes.data() + 257, "ustar", 5) == 0;
         fail(ErrorKind::kFormat, "weights file " + path + " is not in a known format" +
                                      (tar ? " (a tar-format .pth from PyTorch < 0.4 is not supported; re-save it)"
-                                          : " (supported: safetensors, PyTorch .pth)"));
+                                          : " (supported: safetensors, PyTorch .pth, Keras .h5, Caffe .caffemodel)"));
       }
     }
   } catch (const Error& e) {
@@ -122,12 +141,16 @@ VggWeights load_weights(const std::string& spec, VggArch arch, const std::string
     if (!preprocess_override.empty()) w.preprocess = parse_preprocess(preprocess_override);
     return w;
   }
-  WeightFile f = read_weight_file(spec);
-  const Preprocess convention = preprocess_override.empty() ? f.preprocess : parse_preprocess(preprocess_override);
+  // A name from `nst weights fetch` (vgg19, or a custom one) stands for its cached file; a
+  // custom entry may carry the convention given at fetch time.
+  const std::optional<CachedWeights> cached = resolve_cached_weights(spec);
+  WeightFile f = read_weight_file(cached ? cached->path : spec);
+  const std::string chosen = !preprocess_override.empty() ? preprocess_override : cached ? cached->preprocess : "";
+  const Preprocess convention = chosen.empty() ? f.preprocess : parse_preprocess(chosen);
   VggWeights w = vgg_from_state_dict(f.tensors, convention);
   auto padding = f.metadata.find("padding");
   if (padding != f.metadata.end() && padding->second == "reflect") w.padding = Padding::kReflect;
-  w.source = spec;
+  w.source = cached ? spec + " (" + cached->path + ")" : spec;
   return w;
 }
 
