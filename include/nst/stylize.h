@@ -35,6 +35,10 @@ struct StyleOptions {
   int scales = 1;
   double scale_factor = 1.41421356237309515;  ///< ratio of successive sizes (√2, as crowsonkb)
   int coarse_iterations = -1;     ///< iterations at each coarser scale; -1 = the same as iterations
+  /// Tiled evaluation for images whose activations do not fit: the network runs on overlapping
+  /// tiles of this core side (px, rounded up to the deepest layer's stride; 0 = whole image).
+  /// Gram matrices are summed over all tiles before the loss, so the result does not change.
+  int tile_size = 0;
   OptimizerOptions optimizer;     ///< its bounds are replaced according to bound_pixels
   /// Keep pixels in [0,1] during the optimization (projected L-BFGS). Off by default: measured
   /// on the embedded net at 192 px, the projection doubled evaluations per iteration (2.3 vs 1.1)

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 
 #include "nst/error.h"
 #include "nst/image.h"
 #include "pipelines/optimize_loop.h"
 #include "pipelines/style_objective.h"
+#include "pipelines/tiled_style_objective.h"
 
 namespace nst {
 
@@ -46,6 +48,7 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(finite_nonneg(o.tv_weight), kUsage, "--tv-weight must be a finite number >= 0");
   for (double w : o.style_layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "style layer weights must be >= 0");
   NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
+  NST_CHECK(o.tile_size >= 0 && o.tile_size <= 1 << 20, kUsage, "--tile-size must be >= 0 px");
   NST_CHECK(o.scales >= 1 && o.scales <= 12, kUsage, "--scales must be between 1 and 12");
   NST_CHECK(std::isfinite(o.scale_factor) && o.scale_factor > 1.0 && o.scale_factor <= 4.0, kUsage,
             "--scale-factor must be in (1, 4]");
@@ -142,7 +145,16 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
                                                   std::max(1, static_cast<int>(std::lround(style.size(3) * ratio))));
       styles_dev.push_back(st.to(device, at::kFloat));
     }
-    detail::StyleObjective objective(net, content_s.to(device, at::kFloat), styles_dev, options);
+    // One objective per scale (targets depend on the size); tiled when asked.
+    std::unique_ptr<detail::StyleObjective> whole;
+    std::unique_ptr<detail::TiledStyleObjective> tiled;
+    if (options.tile_size > 0) {
+      tiled = std::make_unique<detail::TiledStyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options);
+    } else {
+      whole = std::make_unique<detail::StyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options);
+    }
+    const Objective objective = [&](const at::Tensor& v, at::Tensor& g) { return tiled ? (*tiled)(v, g) : (*whole)(v, g); };
+    const detail::PartsGetter parts = [&] { return tiled ? tiled->parts() : whole->parts(); };
     // The first scale starts from the init; the others from the previous result upsampled,
     // with a fresh optimizer history (the old pairs describe another image size).
     x = (s == 0 ? initial_image(content_s, styles, options) : resize_image(x.to(at::kCPU), h, w))
@@ -162,9 +174,7 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
     const int iterations = finest ? options.iterations : coarse_iterations;
     // Reported seconds include the per-scale target computation, for equal-time comparisons.
     loop_options.seconds_before = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-    detail::LoopResult loop = detail::optimize(
-        *optimizer, x, [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); },
-        [&] { return objective.parts(); }, iterations, progress, loop_options);
+    detail::LoopResult loop = detail::optimize(*optimizer, x, objective, parts, iterations, progress, loop_options);
     x = loop.best;
     if (loop.last.iteration > 0) result.last = loop.last;
     result.stop = loop.stop;

@@ -1,0 +1,219 @@
+#include "pipelines/tiled_style_objective.h"
+
+#include <torch/csrc/autograd/autograd.h>
+
+#include <algorithm>
+
+#include "nst/error.h"
+#include "nst/losses.h"
+
+namespace nst::detail {
+namespace {
+
+/// Pixels per feature position at a layer: 2^(poolings before it).
+int64_t layer_stride(const std::string& name) {
+  const int block = name[name.find_first_of("0123456789")] - '0';
+  return int64_t{1} << (name[0] == 'p' ? block : block - 1);
+}
+
+int64_t round_up(int64_t n, int64_t step) { return (n + step - 1) / step * step; }
+
+/// The part of a tile's feature map that belongs to its core.
+at::Tensor core_of(const at::Tensor& features, const Tile& t, int64_t stride) {
+  const int64_t fy0 = (t.y0 - t.cy0) / stride, fx0 = (t.x0 - t.cx0) / stride;
+  // An interior core end is aligned; at the image end the map's own (floored) end is the core's.
+  const int64_t fy1 = t.y1 == t.cy1 ? features.size(2) : (t.y1 - t.cy0) / stride;
+  const int64_t fx1 = t.x1 == t.cx1 ? features.size(3) : (t.x1 - t.cx0) / stride;
+  return features.narrow(2, fy0, std::max<int64_t>(0, fy1 - fy0)).narrow(3, fx0, std::max<int64_t>(0, fx1 - fx0));
+}
+
+/// The same region of a whole-image feature map (the content target).
+at::Tensor whole_of(const at::Tensor& whole, const Tile& t, int64_t stride, const at::Tensor& core) {
+  return whole.narrow(2, t.y0 / stride, core.size(2)).narrow(3, t.x0 / stride, core.size(3));
+}
+
+at::Tensor crop_of(const at::Tensor& image, const Tile& t) {
+  return image.narrow(2, t.cy0, t.cy1 - t.cy0).narrow(3, t.cx0, t.cx1 - t.cx0);
+}
+
+}  // namespace
+
+TileGeometry tile_geometry(VggArch arch, const std::vector<std::string>& layers) {
+  const auto all = layer_names(arch);
+  size_t deepest = 0;
+  for (const auto& n : layers) deepest = std::max(deepest, size_t(std::find(all.begin(), all.end(), n) - all.begin()));
+  // Output position p at stride d sees input [p·d − left, p·d − left + rf − 1].
+  int64_t left = 0, rf = 1, jump = 1;
+  for (size_t i = 0; i <= deepest && i < all.size(); ++i) {
+    if (all[i][0] == 'c') {
+      left += jump;
+      rf += 2 * jump;
+    } else if (all[i][0] == 'p') {
+      rf += jump;
+      jump *= 2;
+    }
+  }
+  const int64_t right = rf - 1 - left - jump;  // past the last input pixel of the core's last position
+  TileGeometry g;
+  g.align = jump;
+  g.halo = round_up(std::max<int64_t>({left, right, 1}), jump);
+  return g;
+}
+
+std::vector<Tile> make_tiles(int64_t height, int64_t width, int64_t tile, const TileGeometry& g) {
+  NST_CHECK(tile > 0, kUsage, "tile size must be positive");
+  const int64_t step = round_up(tile, g.align);
+  std::vector<Tile> tiles;
+  for (int64_t y = 0; y < height; y += step) {
+    for (int64_t x = 0; x < width; x += step) {
+      Tile t{y, std::min(height, y + step), x, std::min(width, x + step), 0, 0, 0, 0};
+      t.cy0 = std::max<int64_t>(0, y - g.halo);
+      t.cy1 = std::min(height, t.y1 + g.halo);
+      t.cx0 = std::max<int64_t>(0, x - g.halo);
+      t.cx1 = std::min(width, t.x1 + g.halo);
+      tiles.push_back(t);
+    }
+  }
+  return tiles;
+}
+
+TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor& content,
+                                         const std::vector<at::Tensor>& styles, const StyleOptions& options)
+    : net_(net), options_(options), geometry_(tile_geometry(net.weights().arch, net.requested_layers())) {
+  NST_CHECK(options.tile_size > 0, kUsage, "tiled objective without a tile size");
+  const auto& style_layers = options.style_layers;
+  for (size_t i = 0; i < style_layers.size(); ++i) {
+    layer_weights_[style_layers[i]] =
+        options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
+  }
+  std::vector<double> blend = options.style_blend;
+  if (blend.empty()) blend.assign(styles.size(), 1.0);
+  double blend_sum = 0;
+  for (double b : blend) blend_sum += b;
+
+  at::NoGradGuard no_grad;
+  if (options.content_weight != 0) {
+    // Whole-image content features, assembled from the tiles' cores.
+    for (const Tile& t : make_tiles(content.size(2), content.size(3), options.tile_size, geometry_)) {
+      auto features = net_.forward(crop_of(content, t));
+      for (const auto& name : options.content_layers) {
+        const int64_t stride = layer_stride(name);
+        at::Tensor core = core_of(features.at(name), t, stride);
+        auto it = content_targets_.find(name);
+        if (it == content_targets_.end()) {
+          const at::Tensor& f = features.at(name);
+          it = content_targets_
+                   .emplace(name, at::zeros({1, f.size(1), content.size(2) / stride, content.size(3) / stride},
+                                            f.options()))
+                   .first;
+        }
+        whole_of(it->second, t, stride, core).copy_(core);
+      }
+    }
+    for (const auto& [name, target] : content_targets_) content_sizes_[name] = target.numel();
+  }
+  if (options.style_weight != 0) {
+    for (size_t s = 0; s < styles.size(); ++s) {
+      Sums sums = accumulate(styles[s], /*with_content=*/false);
+      for (const auto& name : style_layers) {
+        const at::Tensor& g = sums.gram.at(name);
+        at::Tensor gram = g / static_cast<double>(g.size(0) * sums.positions.at(name)) * (blend[s] / blend_sum);
+        auto it = style_targets_.find(name);
+        if (it == style_targets_.end()) {
+          style_targets_[name] = gram;
+        } else {
+          it->second += gram;
+        }
+      }
+    }
+  }
+}
+
+size_t TiledStyleObjective::tile_count(int64_t height, int64_t width) const {
+  return make_tiles(height, width, options_.tile_size, geometry_).size();
+}
+
+TiledStyleObjective::Sums TiledStyleObjective::accumulate(const at::Tensor& image, bool with_content) const {
+  at::NoGradGuard no_grad;
+  Sums sums;
+  for (const Tile& t : make_tiles(image.size(2), image.size(3), options_.tile_size, geometry_)) {
+    auto features = net_.forward(crop_of(image, t));
+    for (const auto& name : options_.style_layers) {
+      at::Tensor core = core_of(features.at(name), t, layer_stride(name));
+      at::Tensor f = core.reshape({core.size(1), -1});
+      at::Tensor ffT = at::mm(f, f.t());
+      auto it = sums.gram.find(name);
+      if (it == sums.gram.end()) {
+        sums.gram[name] = ffT;
+      } else {
+        it->second += ffT;
+      }
+      sums.positions[name] += f.size(1);
+    }
+    if (!with_content) continue;
+    for (const auto& [name, target] : content_targets_) {
+      const int64_t stride = layer_stride(name);
+      at::Tensor core = core_of(features.at(name), t, stride);
+      sums.content[name] += (core - whole_of(target, t, stride, core)).pow(2).sum().item<double>();
+    }
+  }
+  return sums;
+}
+
+double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
+  parts_.clear();
+  double total = 0;
+  // Pass 1: whole-image statistics (Gram sums, content error) without gradients.
+  Sums sums = accumulate(x, /*with_content=*/true);
+  std::map<std::string, at::Tensor> pull;  // M_l: the style gradient is 2·M_l·F (M symmetric)
+  for (const auto& [name, target] : style_targets_) {
+    const int64_t channels = target.size(0);
+    const double n = static_cast<double>(channels * sums.positions.at(name));
+    at::Tensor diff = sums.gram.at(name) / n - target;
+    const double w = options_.style_weight * layer_weights_.at(name);
+    const double term = w * diff.pow(2).mean().item<double>();
+    parts_["style:" + name] = term;
+    total += term;
+    // L = w·mean((G − A)²), G = F Fᵀ / n  ⇒  ∂L/∂F = 2·(2w (G − A) / C²)·F / n.
+    pull[name] = diff * (2.0 * w / static_cast<double>(channels * channels) / n);
+  }
+  for (const auto& [name, sum] : sums.content) {
+    const double term = options_.content_weight * sum / static_cast<double>(content_sizes_.at(name));
+    parts_["content:" + name] = term;
+    total += term;
+  }
+
+  // Pass 2: per tile, a surrogate whose gradient w.r.t. the tile's features is the whole-image
+  // loss's gradient restricted to the core; crops overlap, so their input gradients add up.
+  at::AutoGradMode enable_grad(true);
+  grad = at::zeros_like(x);
+  for (const Tile& t : make_tiles(x.size(2), x.size(3), options_.tile_size, geometry_)) {
+    at::Tensor crop = crop_of(x, t).detach().clone().requires_grad_(true);
+    auto features = net_.forward(crop);
+    at::Tensor surrogate = at::zeros({}, x.options());
+    for (const auto& [name, m] : pull) {
+      at::Tensor core = core_of(features.at(name), t, layer_stride(name));
+      at::Tensor f = core.reshape({core.size(1), -1});
+      surrogate = surrogate + (f * at::mm(m, f)).sum();
+    }
+    for (const auto& [name, target] : content_targets_) {
+      const int64_t stride = layer_stride(name);
+      at::Tensor core = core_of(features.at(name), t, stride);
+      surrogate = surrogate + (options_.content_weight / static_cast<double>(content_sizes_.at(name))) *
+                                  (core - whole_of(target, t, stride, core)).pow(2).sum();
+    }
+    if (!surrogate.requires_grad()) continue;
+    at::Tensor g = torch::autograd::grad({surrogate}, {crop})[0];
+    crop_of(grad, t).add_(g);
+  }
+  if (options_.tv_weight != 0) {
+    at::Tensor image = x.detach().requires_grad_(true);
+    at::Tensor term = options_.tv_weight * tv_loss(image);
+    parts_["tv"] = term.item<double>();
+    total += parts_["tv"];
+    grad.add_(torch::autograd::grad({term}, {image})[0]);
+  }
+  return total;
+}
+
+}  // namespace nst::detail
