@@ -22,12 +22,13 @@ namespace {
 
 struct InvertArgs {
   std::string image, output = "out.png", layers, layer_weights, init = "noise", optimizer = "lbfgs",
-              on_stall, model = "vgg19", weights = "embedded", pooling, preprocess, device = "cpu", trace;
+              on_stall, parametrization, model = "vgg19", weights = "embedded", pooling, preprocess,
+              device = "cpu", trace;
   int size = 224, iterations = 0, jitter = 0, stall_window = 0, scales = 0, save_every = 0, print_every = 50,
       threads = 0, history = 100;
   uint64_t seed = 0;
   double tv_weight = 0, tv_beta = 0, alpha_weight = 0, alpha = 0, blur_sigma = 0, stall_tol = 0,
-         learning_rate = 0;
+         learning_rate = 0, fourier_decay = 0;
   CLI::Option* learning_rate_opt = nullptr;
 };
 
@@ -58,6 +59,8 @@ int run(InvertArgs& a) {
   o.stall_window = a.stall_window;
   o.stall_tolerance = a.stall_tol;
   o.scales = a.scales;
+  o.parametrization = parse_parametrization(a.parametrization);
+  o.fourier_decay = a.fourier_decay;
   o.device = a.device;
   o.pooling = parse_pooling(a.pooling);
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
@@ -88,10 +91,11 @@ int run(InvertArgs& a) {
   check_invert_options(o, static_cast<int>(image.size(2)), static_cast<int>(image.size(3)));
   if (init_is_file) o.init_image = read_image(a.init);
 
-  std::fprintf(stderr, "nst: invert %s from %s, %dx%d px, %s, on stall %s, %d scale(s), %s, %d threads, weights %s\n",
+  std::fprintf(stderr, "nst: invert %s from %s, %dx%d px, %s over %s, on stall %s, %d scale(s), %s, %d threads, "
+               "weights %s\n",
                a.image.c_str(), join(o.layers).c_str(), static_cast<int>(image.size(3)),
-               static_cast<int>(image.size(2)), a.optimizer.c_str(), to_string(o.on_stall).c_str(), o.scales,
-               a.device.c_str(), threads, weights.source.c_str());
+               static_cast<int>(image.size(2)), a.optimizer.c_str(), to_string(o.parametrization).c_str(),
+               to_string(o.on_stall).c_str(), o.scales, a.device.c_str(), threads, weights.source.c_str());
 
   install_interrupt_handler();
   ProgressBar bar(a.print_every);
@@ -136,6 +140,8 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   a->stall_window = d.stall_window;
   a->stall_tol = d.stall_tolerance;
   a->scales = d.scales;
+  a->parametrization = to_string(d.parametrization);
+  a->fourier_decay = d.fourier_decay;
   a->pooling = d.pooling == Pooling::kAvg ? "avg" : "max";
   CLI::App* cmd = app.add_subcommand("invert", "Feature inversion: reconstruct an image from its VGG features");
   cmd->add_option("-i,--image", a->image, "Image to reconstruct (PNG/JPEG/TIFF/WebP)")->required();
@@ -175,6 +181,13 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   cmd->add_option("--scales", a->scales,
                   "Coarse-to-fine: optimize at size/2^(N-1) first, then double; iterations split evenly")
+      ->capture_default_str();
+  cmd->add_option("--parametrization", a->parametrization,
+                  "pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "
+                  "Olah et al. 2017; same image and loss, other optimizer geometry)")
+      ->capture_default_str();
+  cmd->add_option("--fourier-decay", a->fourier_decay,
+                  "fourier: scale coefficients by 1/f^decay (Lucid: 1; 0: plain orthonormal FFT)")
       ->capture_default_str();
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
   cmd->add_option("--weights", a->weights, "embedded | FILE (.pth zip/legacy, safetensors)")->capture_default_str();

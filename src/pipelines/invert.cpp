@@ -8,6 +8,7 @@
 #include "nst/error.h"
 #include "nst/image.h"
 #include "pipelines/gaussian_blur.h"
+#include "pipelines/image_parametrization.h"
 #include "pipelines/invert_objective.h"
 #include "pipelines/optimize_loop.h"
 #include "pipelines/stall_detector.h"
@@ -71,6 +72,16 @@ StallAction parse_stall_action(const std::string& name) {
   fail(ErrorKind::kUsage, "unknown stall action '" + name + "' (expected blur, reset, stop or none)");
 }
 
+Parametrization parse_parametrization(const std::string& name) {
+  if (name == "pixel") return Parametrization::kPixel;
+  if (name == "fourier") return Parametrization::kFourier;
+  fail(ErrorKind::kUsage, "unknown parametrization '" + name + "' (expected pixel or fourier)");
+}
+
+std::string to_string(Parametrization parametrization) {
+  return parametrization == Parametrization::kFourier ? "fourier" : "pixel";
+}
+
 std::string to_string(StallAction action) {
   switch (action) {
     case StallAction::kBlur: return "blur";
@@ -99,6 +110,8 @@ void check_invert_options(const InvertOptions& o, int height, int width) {
   NST_CHECK(o.stall_window >= 1 && o.stall_window <= 100000, kUsage, "--stall-window must be between 1 and 1e5");
   NST_CHECK(finite_nonneg(o.stall_tolerance), kUsage, "--stall-tol must be a finite number >= 0");
   NST_CHECK(o.scales >= 1 && o.scales <= 8, kUsage, "--scales must be between 1 and 8");
+  NST_CHECK(std::isfinite(o.fourier_decay) && o.fourier_decay >= 0 && o.fourier_decay <= 4, kUsage,
+            "--fourier-decay must be in [0, 4]");
   NST_CHECK(o.init != InvertInit::kImage || o.init_image.defined(), kUsage, "init image missing");
   if (height > 0 && width > 0) {
     const auto [h, w] = scale_size(height, width, 0, o.scales);
@@ -137,14 +150,18 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
   detail::StallDetector detector(options.stall_window, options.stall_tolerance);
   detail::LoopOptions loop_options;
   loop_options.total_iterations = options.iterations;
-  at::Tensor x;
+  at::Tensor x;  // the image (not the parameters) between scales
   for (int s = 0; s < options.scales; ++s) {
     const auto [h, w] = scale_size(height, width, s, options.scales);
     const at::Tensor target = s + 1 == options.scales ? original : resize_image(original, h, w);
     detail::InvertObjective objective(net, target.to(device), options);
-    const Objective f = [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); };
+    const auto param = detail::make_parametrization(options.parametrization, h, w, options.fourier_decay,
+                                                    at::TensorOptions().dtype(at::kFloat).device(device));
+    const Objective image_f = [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); };
+    const Objective f = detail::through(*param, image_f);
     // Each scale starts from the previous one upsampled; history and stall window start afresh.
     x = (s == 0 ? initial_image(target, options) : resize_image(x.to(at::kCPU), h, w)).to(device).contiguous();
+    at::Tensor v = param->from_image(x).contiguous();
     optimizer->reset();
     detector.clear();
     // Iterations split evenly over the scales; the finest gets the remainder.
@@ -152,7 +169,7 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
     const int iterations = s + 1 == options.scales ? options.iterations - per_scale * s : per_scale;
 
     int failures_in_a_row = 0;
-    loop_options.hook = [&](StepResult& step, at::Tensor& v, std::string& event) {
+    loop_options.hook = [&](StepResult& step, at::Tensor& params, std::string& event) {
       failures_in_a_row = step.ok ? 0 : failures_in_a_row + 1;
       if (!detector.update(step.loss, step.ok)) return true;
       ++result.stalls;
@@ -166,14 +183,16 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
         case StallAction::kBlur: {
           if (failures_in_a_row >= kMaxFailuresInARow) return true;  // give up: the loop stops
           if (options.on_stall == StallAction::kBlur) {
-            v.copy_(detail::gaussian_blur(v, options.blur_sigma));
+            // Blur the image, not the coefficients, and map it back.
+            at::NoGradGuard no_grad;
+            params.copy_(param->from_image(detail::gaussian_blur(param->to_image(params), options.blur_sigma)));
             ++result.blurs;
           }
           optimizer->reset();  // the old (s, y) pairs describe another image
           ++result.resets;
           event = to_string(options.on_stall);
           at::Tensor g;
-          step.loss = f(v, g);  // the report shows the loss after the edit
+          step.loss = f(params, g);  // the report shows the loss after the edit
           ++step.evaluations;
           step.ok = std::isfinite(step.loss);
           return true;
@@ -181,9 +200,20 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
       }
       return true;
     };
-    detail::LoopResult loop = detail::optimize(*optimizer, x, f, [&] { return objective.parts(); }, iterations,
-                                               progress, loop_options);
-    x = loop.best;
+    // Front ends (progress bar, --save-every, Ctrl-C) see the image, whatever is optimized.
+    ProgressCallback report = progress;
+    if (progress && !param->is_identity()) {
+      report = [&](const IterationReport& r, const at::Tensor& params) {
+        at::NoGradGuard no_grad;
+        return progress(r, param->to_image(params));
+      };
+    }
+    detail::LoopResult loop =
+        detail::optimize(*optimizer, v, f, [&] { return objective.parts(); }, iterations, report, loop_options);
+    {
+      at::NoGradGuard no_grad;
+      x = param->to_image(loop.best).detach();
+    }
     if (loop.last.iteration > 0) result.last = loop.last;
     result.stop = loop.stop;
     result.message = loop.message;

@@ -20,9 +20,17 @@ grep -q "PSNR" "$TMP/err" || fail "no PSNR in the summary"
   --trace "$TMP/b.jsonl" -o "$TMP/b.png" >/dev/null 2>"$TMP/err" || { fail "blur run"; cat "$TMP/err"; }
 grep -q '"event":"blur"' "$TMP/b.jsonl" || fail "no blur event in the trace"
 
+# The Fourier parametrization: exit 0, output written, named in the start line.
+"$NST" invert --image "$C" --layer relu2_1 --size 32 --iterations 5 --parametrization fourier --threads 1 \
+  -o "$TMP/f.png" >/dev/null 2>"$TMP/err" || { fail "fourier run"; cat "$TMP/err"; }
+[ -s "$TMP/f.png" ] || fail "no output image from the fourier run"
+grep -q "over fourier" "$TMP/err" || fail "start line does not name the parametrization"
+
 cp "$C" "$TMP/in.png"
 expect 2 "unknown layer 'relu9_1'" -- invert --image "$C" --layer relu9_1 -o "$TMP/x.png"
 expect 2 "unknown stall action"    -- invert --image "$C" --on-stall explode -o "$TMP/x.png"
+expect 2 "unknown parametrization 'wavelet'" -- invert --image "$C" --parametrization wavelet -o "$TMP/x.png"
+expect 2 "fourier-decay"           -- invert --image "$C" --fourier-decay -1 -o "$TMP/x.png"
 expect 2 "tv-weight"               -- invert --image "$C" --tv-weight -1 -o "$TMP/x.png"
 expect 2 "layer-weights"           -- invert --image "$C" --layer relu1_1,relu2_1 --layer-weights 1 -o "$TMP/x.png"
 expect 2 "scales"                  -- invert --image "$C" --size 32 --scales 3 --iterations 1 -o "$TMP/x.png"
