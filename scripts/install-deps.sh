@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev            # unit tests
   libhdf5-dev             # Keras .h5 weights (HDF5 C library, serial flavour)
   python3 python3-scipy   # reference L-BFGS-B for the optimizer tests
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 with the libFuzzer/ASan/UBSan runtimes
 )
 # Only to regenerate tests/fixtures/*.h5 / *.caffemodel (committed; not needed to build or test):
 #   python3-h5py protobuf-compiler python3-protobuf   (tests/fixtures/make_fixtures_keras_caffe.py)

@@ -25,6 +25,9 @@ ImageInfo probe_image(const std::string& path);
 /// turns grey into RGB, drops alpha. When longest_side > 0 the image is resized (Lanczos3)
 /// so that its longer side equals longest_side.
 at::Tensor read_image(const std::string& path, int longest_side = 0);
+/// The same for an encoded image held in memory (not copied; read only during the call), with
+/// the same size limit checked before decoding. Throws nst::Error(kFormat).
+at::Tensor decode_image(const uint8_t* data, size_t size, int longest_side = 0);
 
 /// Writes a 1x3xHxW (or 3xHxW) RGB tensor in [0,1] (clamped) to path; the format follows the
 /// extension (.png, .jpg/.jpeg, .tif/.tiff 16-bit, .webp). Written atomically: temp file + rename.

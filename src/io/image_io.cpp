@@ -37,6 +37,18 @@ std::string vips_message(const vips::VError& error) {
   return message;
 }
 
+// The header's size is checked before any pixel is decoded.
+vips::VImage check_size(const vips::VImage& image, const std::string& what) {
+  const int64_t pixels = int64_t{image.width()} * image.height();
+  if (image.width() <= 0 || image.height() <= 0 || image.width() > kMaxImageSide || image.height() > kMaxImageSide ||
+      pixels > kMaxImagePixels) {
+    fail(ErrorKind::kFormat, "image " + what + " is " + std::to_string(image.width()) + "x" +
+                                 std::to_string(image.height()) + " px, beyond the limit of " +
+                                 std::to_string(kMaxImagePixels) + " pixels");
+  }
+  return image;
+}
+
 vips::VImage open_checked(const std::string& path) {
   ensure_vips();
   std::error_code ec;
@@ -50,14 +62,7 @@ vips::VImage open_checked(const std::string& path) {
   } catch (const vips::VError& e) {
     fail(ErrorKind::kFormat, "cannot read image " + path + ": not a supported image or corrupt (" + vips_message(e) + ")");
   }
-  const int64_t pixels = int64_t{image.width()} * image.height();
-  if (image.width() <= 0 || image.height() <= 0 || image.width() > kMaxImageSide || image.height() > kMaxImageSide ||
-      pixels > kMaxImagePixels) {
-    fail(ErrorKind::kFormat, "image " + path + " is " + std::to_string(image.width()) + "x" +
-                                 std::to_string(image.height()) + " px, beyond the limit of " +
-                                 std::to_string(kMaxImagePixels) + " pixels");
-  }
-  return image;
+  return check_size(image, path);
 }
 
 }  // namespace
@@ -74,8 +79,10 @@ std::pair<int, int> fit_longest_side(int height, int width, int longest_side) {
   return {std::max(1, static_cast<int>(std::lround(double(height) * longest_side / width))), longest_side};
 }
 
-at::Tensor read_image(const std::string& path, int longest_side) {
-  vips::VImage image = open_checked(path);
+namespace {
+
+// Decodes an opened, size-checked image; `path` names it in messages.
+at::Tensor decode_opened(vips::VImage image, const std::string& path, int longest_side) {
   try {
     image = image.autorot();
     if (image.has_alpha()) {
@@ -106,6 +113,27 @@ at::Tensor read_image(const std::string& path, int longest_side) {
   } catch (const vips::VError& e) {
     fail(ErrorKind::kFormat, "cannot decode image " + path + " (" + vips_message(e) + ")");
   }
+}
+
+}  // namespace
+
+at::Tensor read_image(const std::string& path, int longest_side) {
+  return decode_opened(open_checked(path), path, longest_side);
+}
+
+at::Tensor decode_image(const uint8_t* data, size_t size, int longest_side) {
+  ensure_vips();
+  NST_CHECK(data != nullptr && size > 0, kFormat, "image buffer is empty");
+  const std::string what = "buffer (" + std::to_string(size) + " bytes)";
+  vips::VImage image;
+  try {
+    // The buffer is not copied: it is only read during this call.
+    image = vips::VImage::new_from_buffer(data, size, "",
+                                          vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail", true));
+  } catch (const vips::VError& e) {
+    fail(ErrorKind::kFormat, "cannot read image " + what + ": not a supported image or corrupt (" + vips_message(e) + ")");
+  }
+  return decode_opened(check_size(image, what), what, longest_side);
 }
 
 at::Tensor resize_image(const at::Tensor& image, int height, int width) {

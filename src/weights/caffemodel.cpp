@@ -77,8 +77,10 @@ Blob parse_blob(WireReader r, const std::string& what) {
   for (int64_t d : b.shape) {
     NST_CHECK(d >= 0 && static_cast<uint64_t>(d) <= kMaxElements, kFormat,
               what + " has an invalid shape " + shape_string(b.shape));
+    // Checked before multiplying: 2^32 * 2^32 wraps to 0.
+    NST_CHECK(d == 0 || numel <= kMaxElements / static_cast<uint64_t>(d), kFormat,
+              what + " has an implausibly large shape " + shape_string(b.shape));
     numel *= static_cast<uint64_t>(d);
-    NST_CHECK(numel <= kMaxElements, kFormat, what + " has an implausibly large shape " + shape_string(b.shape));
   }
   NST_CHECK(numel == b.data.size(), kFormat,
             what + " has " + std::to_string(b.data.size()) + " values, its shape " + shape_string(b.shape) + " needs " +
@@ -144,7 +146,9 @@ void add_conv(StateDict& out, const Layer& layer) {
   NST_CHECK(layer.blobs.size() <= 2, kFormat,
             what + " has " + std::to_string(layer.blobs.size()) + " blobs, expected weight and bias");
   Blob w = parse_blob(layer.reader.nested(layer.blobs[0], what + " blob 0"), what + " blob 0");
-  NST_CHECK(w.shape.size() == 4 && w.shape[0] > 0, kFormat,
+  // No empty dimension: out_channels then comes with as many stored values, not just a number
+  // (an empty [2^32,0,1,1] kernel would ask for a 16 GB zero bias).
+  NST_CHECK(w.shape.size() == 4 && w.shape[0] > 0 && w.shape[1] > 0 && w.shape[2] > 0 && w.shape[3] > 0, kFormat,
             what + " blob 0 has shape " + shape_string(w.shape) + ", expected a 4-D OIHW kernel [out,in,kh,kw]");
   const int64_t out_channels = w.shape[0];
   at::Tensor bias;

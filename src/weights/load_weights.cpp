@@ -89,13 +89,7 @@ WeightFormat detect_weight_format(const uint8_t* data, size_t size) {
   return WeightFormat::kUnknown;
 }
 
-StateDict parse_torch_checkpoint(const uint8_t* data, size_t size) {
-  switch (detect_weight_format(data, size)) {
-    case WeightFormat::kTorchZip: return detail::parse_torch_zip(data, size);
-    case WeightFormat::kTorchLegacy: return detail::parse_torch_legacy(data, size);
-    default: fail(ErrorKind::kFormat, "not a PyTorch checkpoint (neither a zip archive nor the legacy stream)");
-  }
-}
+// parse_torch_checkpoint is in torch_pickle.cpp, next to its parsers (fuzzed without this file).
 
 WeightFile read_weight_file(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file(path);

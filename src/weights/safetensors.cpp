@@ -63,8 +63,10 @@ StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::stri
     for (const auto& d : entry["shape"]) {
       NST_CHECK(d.is_number_unsigned() && d.get<uint64_t>() < (uint64_t{1} << 40), kFormat,
                 "safetensors entry '" + key + "' has an invalid shape");
+      // Checked before multiplying: two dims below 2^40 can wrap 64 bits (to 0, say).
+      NST_CHECK(d.get<uint64_t>() == 0 || numel < (uint64_t{1} << 40) / d.get<uint64_t>(), kFormat,
+                "safetensors entry '" + key + "' is too large");
       numel *= d.get<uint64_t>();
-      NST_CHECK(numel < (uint64_t{1} << 40), kFormat, "safetensors entry '" + key + "' is too large");
       shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
     }
     const auto& offsets = entry["data_offsets"];

@@ -219,3 +219,14 @@ StateDict parse_torch_zip(const uint8_t* data, size_t size) {
 }
 
 }  // namespace nst::detail
+
+namespace nst {
+
+StateDict parse_torch_checkpoint(const uint8_t* data, size_t size) {
+  // The same magic-number tests as detect_weight_format(): zip first, then the legacy stream.
+  if (size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0) return detail::parse_torch_zip(data, size);
+  if (detail::has_torch_legacy_magic(data, size)) return detail::parse_torch_legacy(data, size);
+  fail(ErrorKind::kFormat, "not a PyTorch checkpoint (neither a zip archive nor the legacy stream)");
+}
+
+}  // namespace nst
