@@ -21,6 +21,7 @@ struct LinePlotOptions {
   std::string x_label = "iteration";
   std::string y_label = "loss";
   bool log_y = true;   ///< log10 y axis; points with y <= 0 or non-finite are left out
+  bool log_x = false;  ///< log10 x axis (log-log plots); points with x <= 0 are left out
   int width = 960;     ///< px
   int height = 600;    ///< px
 };

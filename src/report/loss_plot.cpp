@@ -54,20 +54,22 @@ std::string escape_text(const std::string& text) {
   return out;
 }
 
-bool drawable(double x, double y, bool log_y) { return std::isfinite(x) && std::isfinite(y) && (!log_y || y > 0); }
+bool drawable(double x, double y, bool log_x, bool log_y) {
+  return std::isfinite(x) && std::isfinite(y) && (!log_x || x > 0) && (!log_y || y > 0);
+}
 
-// Runs of consecutive drawable points, y already mapped to the axis (log10 when log_y).
-std::vector<std::pair<std::vector<PLFLT>, std::vector<PLFLT>>> segments(const PlotSeries& s, bool log_y) {
+// Runs of consecutive drawable points, x and y already mapped to the axes (log10 when log_x / log_y).
+std::vector<std::pair<std::vector<PLFLT>, std::vector<PLFLT>>> segments(const PlotSeries& s, bool log_x, bool log_y) {
   std::vector<std::pair<std::vector<PLFLT>, std::vector<PLFLT>>> out;
   bool open = false;
   for (size_t i = 0; i < s.x.size(); ++i) {
-    if (!drawable(s.x[i], s.y[i], log_y)) {
+    if (!drawable(s.x[i], s.y[i], log_x, log_y)) {
       open = false;
       continue;
     }
     if (!open) out.emplace_back();
     open = true;
-    out.back().first.push_back(s.x[i]);
+    out.back().first.push_back(log_x ? std::log10(s.x[i]) : s.x[i]);
     out.back().second.push_back(log_y ? std::log10(s.y[i]) : s.y[i]);
   }
   return out;
@@ -116,9 +118,10 @@ void write_line_plot(const std::vector<PlotSeries>& series, const LinePlotOption
     NST_CHECK(s.x.size() == s.y.size(), kUsage,
               "plot " + path + ": series '" + s.name + "' has " + std::to_string(s.x.size()) + " x but " +
                   std::to_string(s.y.size()) + " y values");
-    lines.push_back(segments(s, options.log_y));
+    lines.push_back(segments(s, options.log_x, options.log_y));
     NST_CHECK(!lines.back().empty(), kUsage,
-              "plot " + path + ": series '" + s.name + "' has no " + (options.log_y ? "finite positive" : "finite") +
+              "plot " + path + ": series '" + s.name + "' has no " +
+                  (options.log_y || options.log_x ? "finite positive" : "finite") +
                   " points");
     for (const auto& [xs, ys] : lines.back()) {
       x_min = std::min(x_min, *std::min_element(xs.begin(), xs.end()));
@@ -176,7 +179,7 @@ void write_line_plot(const std::vector<PlotSeries>& series, const LinePlotOption
     plcol0(1);
     plwidth(1.0);
     plschr(0.0, 0.9);
-    plbox("bcnst", 0.0, 0, options.log_y ? "bcnstlv" : "bcnstv", 0.0, 0);
+    plbox(options.log_x ? "bcnstl" : "bcnst", 0.0, 0, options.log_y ? "bcnstlv" : "bcnstv", 0.0, 0);
     pllab(escape_text(options.x_label).c_str(), escape_text(options.y_label).c_str(),
           escape_text(options.title).c_str());
 
