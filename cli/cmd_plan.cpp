@@ -19,7 +19,7 @@ namespace {
 struct PlanArgs {
   std::string size = "512", style_size, model = "vgg19", weights = "embedded", pooling = "auto", optimizer = "lbfgs",
               content_layers, style_layers;
-  int history = 100, iterations = 500;
+  int history = 100, iterations = 500, tile_size = 0;
   double memory_limit_gib = 0;
   bool json = false;
 };
@@ -35,12 +35,6 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& optio
   return {h, w};
 }
 
-std::string gib(uint64_t bytes) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
-  return buffer;
-}
-
 int run(const PlanArgs& a) {
   const bool embedded = a.weights == "embedded";
   const StyleOptions o = embedded ? StyleOptions{} : trained_vgg_style_defaults();
@@ -54,15 +48,15 @@ int run(const PlanArgs& a) {
   NST_CHECK(a.history >= 1 && a.iterations >= 0, kUsage, "--history must be >= 1 and --iterations >= 0");
   in.optimizer.history = a.history;
   in.iterations = a.iterations;
+  NST_CHECK(a.tile_size >= 0, kUsage, "--tile-size must be >= 0 px");
+  in.tile_size = a.tile_size;
   if (!embedded) {
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.weights, ec);
     NST_CHECK(!ec, kIo, "weights file not found: " + a.weights);
     in.weights_file_bytes = bytes;
   }
-  NST_CHECK(a.memory_limit_gib >= 0, kUsage, "--memory-limit must be >= 0 GiB");
-  const uint64_t budget = a.memory_limit_gib > 0 ? static_cast<uint64_t>(a.memory_limit_gib * (1ull << 30))
-                                                 : available_memory_bytes();
+  const uint64_t budget = memory_budget(a.memory_limit_gib);
   const MemoryPlan plan = plan_style_memory(in);
   const int fitting = budget > 0 ? largest_fitting_side(in, budget) : 0;
   const bool fits = budget == 0 || plan.peak_bytes <= budget;
@@ -73,10 +67,10 @@ int run(const PlanArgs& a) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%dx%d px, %s, %s: predicted peak %s\n", in.width, in.height, to_string(in.arch).c_str(),
-                a.optimizer.c_str(), gib(plan.peak_bytes).c_str());
-    for (const auto& [name, bytes] : plan.parts) std::printf("  %-12s %s\n", name.c_str(), gib(bytes).c_str());
+                a.optimizer.c_str(), format_gib(plan.peak_bytes).c_str());
+    for (const auto& [name, bytes] : plan.parts) std::printf("  %-12s %s\n", name.c_str(), format_gib(bytes).c_str());
     if (budget > 0) {
-      std::printf("budget %s: %s; largest longest side that fits: %d px\n", gib(budget).c_str(),
+      std::printf("budget %s: %s; largest longest side that fits: %d px\n", format_gib(budget).c_str(),
                   fits ? "fits" : "does NOT fit", fitting);
     }
   }
@@ -98,6 +92,8 @@ void add_plan_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
   cmd->add_option("--history", a->history, "L-BFGS history size")->capture_default_str();
   cmd->add_option("--iterations", a->iterations, "Iterations (L-BFGS keeps min(history, iterations) pairs)")
+      ->capture_default_str();
+  cmd->add_option("--tile-size", a->tile_size, "Tiled evaluation with this tile side (px; 0: whole image)")
       ->capture_default_str();
   cmd->add_option("--memory-limit", a->memory_limit_gib, "Budget in GiB (default: available memory)");
   cmd->add_flag("--json", a->json, "Print the prediction as JSON (peak_bytes, parts, largest_fitting_side)");

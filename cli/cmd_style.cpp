@@ -30,7 +30,7 @@ struct StyleArgs {
               preprocess, device = "cpu", trace, line_search = "strong-wolfe";
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
-  int scales = 1, start_size = 0, coarse_iterations = -1;
+  int scales = 1, start_size = 0, coarse_iterations = -1, tile_size = 0;
   double scale_factor = 1.41421356237309515, memory_limit_gib = 0;
   uint64_t seed = 0;
   bool original_colors = false, bound_pixels = false;
@@ -52,20 +52,12 @@ InitKind parse_init(const std::string& init, StyleOptions& options) {
   return InitKind::kImage;
 }
 
-std::string gib(uint64_t bytes) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-  return buffer;
-}
-
 /// Refuses, before any allocation, a run the memory model says will not fit (CPU only: the
 /// model is calibrated for the CPU backend), naming the largest size that would.
 void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOptions& o, const at::Tensor& content,
                   const std::vector<at::Tensor>& styles) {
   if (a.device != "cpu") return;
-  NST_CHECK(a.memory_limit_gib >= 0, kUsage, "--memory-limit must be >= 0 GiB");
-  const uint64_t budget = a.memory_limit_gib > 0 ? static_cast<uint64_t>(a.memory_limit_gib * (1ull << 30))
-                                                 : available_memory_bytes();
+  const uint64_t budget = memory_budget(a.memory_limit_gib);
   if (budget == 0) return;  // unknown
   MemoryPlanInput in = memory_plan_input(o, weights.arch, weights.padding);
   in.height = static_cast<int>(content.size(2));
@@ -75,11 +67,21 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
   const MemoryPlan plan = plan_style_memory(in);
   if (plan.peak_bytes <= budget) return;
   const int fits = largest_fitting_side(in, budget);
+  std::string advice = fits > 0 ? "; --size " + std::to_string(fits) + " fits" : "; no size fits";
+  // The same size may fit when the network runs on tiles, and with a shorter L-BFGS history.
+  if (in.tile_size == 0) {
+    in.tile_size = 512;
+    if (plan_style_memory(in).peak_bytes <= budget) {
+      advice += ", or keep the size with --tile-size 512";
+    } else if (in.optimizer.kind == OptimizerKind::kLbfgs && in.optimizer.history > 5) {
+      in.optimizer.history = 5;
+      if (plan_style_memory(in).peak_bytes <= budget) advice += ", or keep the size with --tile-size 512 --history 5";
+    }
+  }
   fail(ErrorKind::kResource, "a " + std::to_string(in.width) + "x" + std::to_string(in.height) +
-                                 " px run needs about " + gib(plan.peak_bytes) + ", more than the " + gib(budget) +
-                                 (a.memory_limit_gib > 0 ? " of --memory-limit" : " available") +
-                                 (fits > 0 ? "; --size " + std::to_string(fits) + " fits (see nst plan)"
-                                           : "; no size fits"));
+                                 " px run needs about " + format_gib(plan.peak_bytes) + ", more than the " + format_gib(budget) +
+                                 (a.memory_limit_gib > 0 ? " of --memory-limit" : " available") + advice +
+                                 " (see nst plan)");
 }
 
 int run(StyleArgs& a) {
@@ -122,6 +124,7 @@ int run(StyleArgs& a) {
     o.scale_factor = std::pow(ratio, 1.0 / (o.scales - 1));
   }
   o.device = a.device;
+  o.tile_size = a.tile_size;
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
   NST_CHECK(a.line_search == "strong-wolfe" || a.line_search == "none", kUsage,
@@ -194,6 +197,10 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--scale-factor", a->scale_factor, "Size ratio between successive scales")->capture_default_str();
   cmd->add_option("--coarse-iterations", a->coarse_iterations,
                   "Iterations at each coarser scale (default: --iterations)");
+  cmd->add_option("--tile-size", a->tile_size,
+                  "Run the network on overlapping tiles of this side (px; 0: whole image). Same result, "
+                  "less memory, about 1.5-2x the time")
+      ->capture_default_str();
   cmd->add_option("--memory-limit", a->memory_limit_gib,
                   "Refuse runs predicted to need more (GiB; default: available memory; see nst plan)");
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();

@@ -1,10 +1,12 @@
 #include "common.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "nst/error.h"
+#include "nst/memory_plan.h"
 
 namespace nst::cli {
 
@@ -44,6 +46,17 @@ void check_output_path(const std::string& output, const std::vector<std::string>
   }
   fs::path folder = fs::path(output).has_parent_path() ? fs::path(output).parent_path() : fs::path(".");
   NST_CHECK(fs::is_directory(folder, ec), kIo, "output folder does not exist: " + folder.string());
+}
+
+std::string format_gib(uint64_t bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
+  return buffer;
+}
+
+uint64_t memory_budget(double limit_gib) {
+  NST_CHECK(limit_gib >= 0 && std::isfinite(limit_gib), kUsage, "--memory-limit must be >= 0 GiB");
+  return limit_gib > 0 ? static_cast<uint64_t>(limit_gib * (1ull << 30)) : available_memory_bytes();
 }
 
 std::string numbered_path(const std::string& path, int iteration) {

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the CLI verbs: list parsing, output checks, trace lines, exit codes.
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +19,11 @@ std::vector<double> parse_numbers(const std::string& text, const std::string& op
 
 /// Refuses an output path that is one of the inputs, or whose folder does not exist.
 void check_output_path(const std::string& output, const std::vector<std::string>& inputs);
+
+/// Bytes as "1.23 GiB".
+std::string format_gib(uint64_t bytes);
+/// The memory budget from --memory-limit (GiB; 0 = the memory available now); throws on < 0.
+uint64_t memory_budget(double limit_gib);
 
 /// "out.png", 100 -> "out_100.png" (intermediate saves, as neural-style names them).
 std::string numbered_path(const std::string& path, int iteration);

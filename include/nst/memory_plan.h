@@ -24,6 +24,7 @@ struct MemoryPlanInput {
   OptimizerOptions optimizer;
   int iterations = 500;                      ///< L-BFGS keeps min(history, iterations) pairs
   uint64_t weights_file_bytes = 0;           ///< size of a weight file read at start; 0 = embedded net
+  int tile_size = 0;                         ///< tiled evaluation (StyleOptions::tile_size); 0 = whole image
 };
 
 /// Predicted peak, with its parts (bytes). Parts overlap in time as the model says, so the peak

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "nst/error.h"
+#include "pipelines/tiled_style_objective.h"
 
 namespace nst {
 namespace {
@@ -100,19 +101,31 @@ MemoryPlanInput memory_plan_input(const StyleOptions& options, VggArch arch, Pad
   in.style_layers = options.style_layers;
   in.optimizer = options.optimizer;
   in.iterations = options.iterations;
+  in.tile_size = options.tile_size;
   return in;
 }
 
 MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
   NST_CHECK(in.height >= 1 && in.width >= 1, kUsage, "the planned image size must be at least 1x1 px");
-  const Walk run = walk_network(in, in.height, in.width);
+  NST_CHECK(in.tile_size >= 0, kUsage, "the tile size must be >= 0");
+  // Tiled, the network only ever sees one crop (core + halo) at a time; targets stay whole.
+  auto network_side = [&](int side) {
+    if (in.tile_size == 0) return side;
+    std::vector<std::string> taps = in.content_layers;
+    taps.insert(taps.end(), in.style_layers.begin(), in.style_layers.end());
+    const detail::TileGeometry g = detail::tile_geometry(in.arch, taps);
+    const int64_t core = (in.tile_size + g.align - 1) / g.align * g.align;
+    return static_cast<int>(std::min<int64_t>(side, core + 2 * g.halo));
+  };
+  Walk run = walk_network(in, network_side(in.height), network_side(in.width));
+  if (in.tile_size > 0) run.content_targets = walk_network(in, in.height, in.width).content_targets;
   const uint64_t image_bytes = 3ull * in.height * in.width * kFloat;
 
   // Style targets come first, from forward passes without gradients over each style image:
   // about the two largest neighbouring activations, i.e. the widest convolution.
   uint64_t style_pass = 0, style_images = 0;
   for (const auto& [sh, sw] : in.styles) {
-    style_pass = std::max(style_pass, walk_network(in, sh, sw).widest_conv);
+    style_pass = std::max(style_pass, walk_network(in, network_side(sh), network_side(sw)).widest_conv);
     style_images += 3ull * sh * sw * kFloat;
   }
 
@@ -125,7 +138,7 @@ MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
   p["targets"] = run.content_targets + run.grams * (in.styles.size() + 1);
   p["activations"] = run.saved;
   p["backward"] = static_cast<uint64_t>(kBackwardFactor * static_cast<double>(run.widest_conv));
-  p["optimizer"] = optimizer_bytes(in, image_bytes);
+  p["optimizer"] = optimizer_bytes(in, image_bytes) + (in.tile_size > 0 ? image_bytes : 0);  // + the summed gradient
   const uint64_t before_run = p["runtime"] + p["weights"] + p["images"];
   const uint64_t during_targets = style_pass;
   const uint64_t during_run = p["targets"] + p["activations"] + p["backward"] + p["optimizer"];

@@ -19,7 +19,7 @@ for size in 256 384 512; do
 done
 
 # Too large for the budget: refused before any work, with a size that fits.
-expect 1 "more than the 0.5 GiB of --memory-limit; --size [0-9]* fits" -- \
+expect 1 "more than the 0.50 GiB of --memory-limit; --size [0-9]* fits" -- \
   style -c "$C" -s "$S" --size 512 --memory-limit 0.5 -o "$TMP/x.png"
 [ ! -e "$TMP/x.png" ] || fail "a refused run wrote an image"
 # nst plan exits 1 when it does not fit and names the largest side.
