@@ -190,7 +190,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
                   "fourier: scale coefficients by 1/f^decay (Lucid: 1; 0: plain orthonormal FFT)")
       ->capture_default_str();
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
-  cmd->add_option("--weights", a->weights, "embedded | FILE (.pth zip/legacy, safetensors)")->capture_default_str();
+  cmd->add_option("--weights", a->weights, kWeightsHelp)->capture_default_str();
   cmd->add_option("--preprocess", a->preprocess, "Override the weights' input convention: caffe | torchvision");
   cmd->add_option("--pooling", a->pooling, "max | avg")->capture_default_str();
   cmd->add_option("--save-every", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")

@@ -234,7 +234,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
                 "Keep pixels in [0,1] while optimizing (projected; slower to converge, see README)");
   cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
-  cmd->add_option("--weights", a->weights, "embedded | FILE (.pth zip/legacy, safetensors; format detected from content)")->capture_default_str();
+  cmd->add_option("--weights", a->weights, kWeightsHelp)->capture_default_str();
   cmd->add_option("--preprocess", a->preprocess, "Override the weights' input convention: caffe | torchvision");
   cmd->add_option("--pooling", a->pooling, "max | avg (default avg embedded, max trained)");
   cmd->add_option("--save-every,--save-iter", a->save_every, "Save OUTPUT_N.ext every N iterations (0: off)")

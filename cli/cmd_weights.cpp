@@ -208,7 +208,7 @@ int run_list(const WeightsArgs& a) {
 
 void add_weights_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<WeightsArgs>();
-  CLI::App* cmd = app.add_subcommand("weights", "Fetch, list, inspect or convert VGG weight files (.pth, safetensors)");
+  CLI::App* cmd = app.add_subcommand("weights", "Fetch, list, inspect or convert VGG weight files (.pth, .h5, .caffemodel, safetensors)");
   cmd->require_subcommand(1);
   CLI::App* info = cmd->add_subcommand("info", "Print format, architecture, layer shapes, preprocessing, SHA-256");
   info->add_option("file", a->input, "Weight file (.pth zip or legacy, safetensors), or a cached name (vgg19, ...)")
