@@ -8,9 +8,6 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#if __has_include(<torch/version.h>)
-#include <torch/version.h>
-#endif
 
 #include <algorithm>
 #include <chrono>
@@ -39,9 +36,13 @@
 #include "nst/stylize.h"
 #include "nst/weights.h"
 
+#include "bench_common.h"
+
 extern char** environ;
 
 namespace {
+
+using namespace nst::bench;  // machine facts, medians, number formatting
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
@@ -161,67 +162,11 @@ Args parse_args(int argc, char** argv) {
 
 // ---- system facts -------------------------------------------------------------------------
 
-/// A "Key:   123 kB" field of /proc/self/status in MiB; -1 when absent.
-double status_mib(const std::string& key) {
-  std::ifstream f("/proc/self/status");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
-  }
-  return -1;
-}
-
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
 /// The 1-minute load average: how busy the shared machine was.
 double load_average() {
   double one = -1;
   std::ifstream("/proc/loadavg") >> one;
   return one;
-}
-
-/// BLAS / LAPACK / oneDNN shared objects mapped into this process (which BLAS is really in use).
-std::string blas_libraries() {
-  std::ifstream f("/proc/self/maps");
-  std::set<std::string> libs;
-  for (std::string line; std::getline(f, line);) {
-    const auto slash = line.rfind('/');
-    if (slash == std::string::npos) continue;
-    const std::string name = line.substr(slash + 1);
-    const auto dir = line.rfind('/', slash - 1);  // keep the folder: blas/ (reference) vs openblas-openmp/
-    for (const char* key : {"blas", "mkl", "lapack", "dnnl", "omp"}) {
-      if (name.find(key) != std::string::npos) libs.insert(line.substr(dir + 1));
-    }
-  }
-  std::string out;
-  for (const auto& l : libs) out += (out.empty() ? "" : ", ") + l;
-  return out.empty() ? "none found in /proc/self/maps" : out;
-}
-
-std::string torch_version() {
-#ifdef TORCH_VERSION
-  return TORCH_VERSION;
-#else
-  return "unknown (no torch/version.h)";
-#endif
-}
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-std::string fmt(double v, int precision) {
-  if (!(v > 0) || !std::isfinite(v)) return "–";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
 }
 
 std::string sci(double v, int precision = 1) {

@@ -6,9 +6,6 @@
 #include <malloc.h>
 #include <sys/resource.h>
 #include <torch/csrc/autograd/autograd.h>
-#if __has_include(<torch/version.h>)
-#include <torch/version.h>
-#endif
 
 #include <algorithm>
 #include <chrono>
@@ -34,7 +31,11 @@
 #include "nst/stylize.h"
 #include "nst/weights.h"
 
+#include "bench_common.h"
+
 namespace {
+
+using namespace nst::bench;  // machine facts, medians, number formatting
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
@@ -111,15 +112,6 @@ Args parse_args(int argc, char** argv) {
 
 // ---- system facts -------------------------------------------------------------------------
 
-/// A "Key:   123 kB" field of /proc/self/status in MiB; -1 when absent.
-double status_mib(const std::string& key) {
-  std::ifstream f("/proc/self/status");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
-  }
-  return -1;
-}
-
 /// Resets the peak-RSS counter (VmHWM, and with it ru_maxrss) to the current RSS; Linux >= 4.0.
 bool reset_peak_rss() {
   std::ofstream f("/proc/self/clear_refs");
@@ -132,40 +124,6 @@ double maxrss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // kB on Linux
-}
-
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-/// BLAS / LAPACK / oneDNN shared objects mapped into this process (which BLAS is really in use).
-std::string blas_libraries() {
-  std::ifstream f("/proc/self/maps");
-  std::set<std::string> libs;
-  for (std::string line; std::getline(f, line);) {
-    const auto slash = line.rfind('/');
-    if (slash == std::string::npos) continue;
-    const std::string name = line.substr(slash + 1);
-    const auto dir = line.rfind('/', slash - 1);  // keep the folder: blas/ (reference) vs openblas-openmp/
-    for (const char* key : {"blas", "mkl", "lapack", "dnnl", "omp"}) {
-      if (name.find(key) != std::string::npos) libs.insert(line.substr(dir + 1));
-    }
-  }
-  std::string out;
-  for (const auto& l : libs) out += (out.empty() ? "" : ", ") + l;
-  return out.empty() ? "none found in /proc/self/maps" : out;
-}
-
-std::string torch_version() {
-#ifdef TORCH_VERSION
-  return TORCH_VERSION;
-#else
-  return "unknown (no torch/version.h)";
-#endif
 }
 
 // ---- measurement --------------------------------------------------------------------------
@@ -181,12 +139,6 @@ struct Measurement {
   double gflops = 0;
   double median_evals = 1;
 };
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// Runs fn warmup times untimed, then reps times timed. fn returns the objective evaluations it spent.
 /// Before the phase the heap is trimmed and the peak-RSS counter reset, so the phase's peak is its own.
@@ -246,13 +198,6 @@ at::Tensor forward_in_format(const at::Tensor& image, const nst::VggWeights& w, 
   return x;
 }
 
-std::string fmt(double v, int precision) {
-  if (v <= 0) return "–";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
-
 std::string sci(double v) {
   std::ostringstream s;
   s << std::scientific << std::setprecision(1) << v;
@@ -266,7 +211,7 @@ int main(int argc, char** argv) {
   const int threads = nst::configure_runtime(args.threads);
   at::manual_seed(0);
 
-  const nst::StyleOptions options;  // the pipeline's defaults: content relu2_2, style relu1_1..relu5_1
+  const nst::StyleOptions options;  // the pipeline's defaults: content relu3_1, style relu1_1..relu5_1
   std::vector<std::string> layers = options.content_layers;
   layers.insert(layers.end(), options.style_layers.begin(), options.style_layers.end());
   nst::VggWeights weights = nst::make_embedded_vgg();
