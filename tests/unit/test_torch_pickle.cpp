@@ -14,6 +14,7 @@
 #include "weights/known_files.h"
 #include "weights/pickle_vm.h"
 #include "weights/sha256.h"
+#include "test_files.h"
 
 #ifndef NST_SOURCE_DIR
 #define NST_SOURCE_DIR "."  // the real build defines it as the repository root
@@ -21,20 +22,14 @@
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using nst::test::Bytes;
+using nst::test::fixture;
+using nst::test::read_all;
 
 // A string literal with embedded NULs, as bytes.
 template <size_t N>
 std::string lit(const char (&s)[N]) {
   return std::string(s, N - 1);
-}
-
-std::string fixture(const std::string& name) { return std::string(NST_SOURCE_DIR) + "/tests/fixtures/" + name; }
-
-Bytes read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 nst::StateDict load_fixture(const std::string& name) {

@@ -15,6 +15,7 @@
 #include "weights/caffemodel.h"
 #include "weights/keras_h5.h"
 #include "weights/protobuf_wire.h"
+#include "test_files.h"
 
 #ifndef NST_SOURCE_DIR
 #define NST_SOURCE_DIR "."  // the real build defines it as the repository root
@@ -22,15 +23,9 @@
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-std::string fixture(const std::string& name) { return std::string(NST_SOURCE_DIR) + "/tests/fixtures/" + name; }
-
-Bytes read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using nst::test::Bytes;
+using nst::test::fixture;
+using nst::test::read_all;
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nst_test_kc_" + name)).string();
