@@ -23,7 +23,7 @@ namespace {
 struct InvertArgs {
   std::string image, output = "out.png", layers, layer_weights, init = "noise", optimizer = "lbfgs",
               on_stall, parametrization, model = "vgg19", weights = "embedded", pooling, preprocess,
-              device = "cpu", trace;
+              device = "cpu", trace, history_precision = "float32";
   int size = 224, iterations = 0, jitter = 0, stall_window = 0, scales = 0, save_every = 0, print_every = 50,
       threads = 0, history = 100;
   uint64_t seed = 0;
@@ -65,6 +65,7 @@ int run(InvertArgs& a) {
   o.pooling = parse_pooling(a.pooling);
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
+  o.optimizer.history_precision = parse_history_precision(a.history_precision);
   if (a.learning_rate_opt->count()) {
     NST_CHECK(a.learning_rate > 0 && std::isfinite(a.learning_rate), kUsage, "--learning-rate must be > 0");
     o.optimizer.learning_rate = a.learning_rate;
@@ -154,6 +155,8 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
   cmd->add_option("--history", a->history, "L-BFGS history size")->capture_default_str();
+  cmd->add_option("--history-precision", a->history_precision, "L-BFGS history storage: float32 | float16 | bfloat16")
+      ->capture_default_str();
   a->learning_rate_opt =
       cmd->add_option("--learning-rate", a->learning_rate, "Step size (default: 1 for lbfgs, 0.01 for adam/sgd)");
   cmd->add_option("--init", a->init,

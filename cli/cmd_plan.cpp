@@ -18,7 +18,7 @@ namespace {
 
 struct PlanArgs {
   std::string size = "512", style_size, model = "vgg19", weights = "embedded", pooling = "auto", optimizer = "lbfgs",
-              content_layers, style_layers;
+              content_layers, style_layers, history_precision = "float32";
   int history = 100, iterations = 500, tile_size = 0;
   double memory_limit_gib = 0;
   bool json = false;
@@ -37,7 +37,8 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& optio
 
 int run(const PlanArgs& a) {
   const bool embedded = a.weights == "embedded";
-  const StyleOptions o = embedded ? StyleOptions{} : trained_vgg_style_defaults();
+  StyleOptions o;  // (assigned, not a ?: of two temporaries: gcc 12 then warns falsely about its strings)
+  if (!embedded) o = trained_vgg_style_defaults();
   MemoryPlanInput in = memory_plan_input(o, parse_arch(a.model), embedded ? Padding::kReflect : Padding::kZeros);
   std::tie(in.height, in.width) = parse_size(a.size, "--size");
   in.styles = {a.style_size.empty() ? std::make_pair(in.height, in.width) : parse_size(a.style_size, "--style-size")};
@@ -47,6 +48,7 @@ int run(const PlanArgs& a) {
   in.optimizer.kind = parse_optimizer_kind(a.optimizer);
   NST_CHECK(a.history >= 1 && a.iterations >= 0, kUsage, "--history must be >= 1 and --iterations >= 0");
   in.optimizer.history = a.history;
+  in.optimizer.history_precision = parse_history_precision(a.history_precision);
   in.iterations = a.iterations;
   NST_CHECK(a.tile_size >= 0, kUsage, "--tile-size must be >= 0 px");
   in.tile_size = a.tile_size;
@@ -91,6 +93,8 @@ void add_plan_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--style-layers", a->style_layers, "Style layers (default as nst style)");
   cmd->add_option("--optimizer", a->optimizer, "lbfgs | adam | sgd")->capture_default_str();
   cmd->add_option("--history", a->history, "L-BFGS history size")->capture_default_str();
+  cmd->add_option("--history-precision", a->history_precision, "L-BFGS history storage: float32 | float16 | bfloat16")
+      ->capture_default_str();
   cmd->add_option("--iterations", a->iterations, "Iterations (L-BFGS keeps min(history, iterations) pairs)")
       ->capture_default_str();
   cmd->add_option("--tile-size", a->tile_size, "Tiled evaluation with this tile side (px; 0: whole image)")

@@ -27,7 +27,7 @@ struct StyleArgs {
   int size = 512;
   double style_scale = 1.0;
   std::string init = "auto", optimizer = "lbfgs", model = "vgg19", weights = "embedded", pooling = "auto",
-              preprocess, device = "cpu", trace, line_search = "strong-wolfe";
+              preprocess, device = "cpu", trace, line_search = "strong-wolfe", history_precision = "float32";
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
   int scales = 1, start_size = 0, coarse_iterations = -1, tile_size = 0;
@@ -68,14 +68,34 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
   if (plan.peak_bytes <= budget) return;
   const int fits = largest_fitting_side(in, budget);
   std::string advice = fits > 0 ? "; --size " + std::to_string(fits) + " fits" : "; no size fits";
-  // The same size may fit when the network runs on tiles, and with a shorter L-BFGS history.
-  if (in.tile_size == 0) {
-    in.tile_size = 512;
-    if (plan_style_memory(in).peak_bytes <= budget) {
-      advice += ", or keep the size with --tile-size 512";
-    } else if (in.optimizer.kind == OptimizerKind::kLbfgs && in.optimizer.history > 5) {
-      in.optimizer.history = 5;
-      if (plan_style_memory(in).peak_bytes <= budget) advice += ", or keep the size with --tile-size 512 --history 5";
+  // The same size may fit with a half-precision L-BFGS history, on tiles, or with a shorter
+  // history: name the first of these (in that order of cost to the result) that fits.
+  const bool lbfgs = in.optimizer.kind == OptimizerKind::kLbfgs;
+  const bool full_history = in.optimizer.history_precision == HistoryPrecision::kFull;
+  struct Remedy {
+    bool applies;
+    int tile_size;
+    HistoryPrecision precision;
+    int history;
+    const char* flags;
+  };
+  const Remedy remedies[] = {
+      {lbfgs && full_history, in.tile_size, HistoryPrecision::kFloat16, in.optimizer.history, "--history-precision float16"},
+      {in.tile_size == 0, 512, in.optimizer.history_precision, in.optimizer.history, "--tile-size 512"},
+      {in.tile_size == 0 && lbfgs && full_history, 512, HistoryPrecision::kFloat16, in.optimizer.history,
+       "--tile-size 512 --history-precision float16"},
+      {in.tile_size == 0 && lbfgs && in.optimizer.history > 5, 512, in.optimizer.history_precision, 5,
+       "--tile-size 512 --history 5"},
+  };
+  for (const Remedy& r : remedies) {
+    if (!r.applies) continue;
+    MemoryPlanInput alt = in;
+    alt.tile_size = r.tile_size;
+    alt.optimizer.history_precision = r.precision;
+    alt.optimizer.history = r.history;
+    if (plan_style_memory(alt).peak_bytes <= budget) {
+      advice += std::string(", or keep the size with ") + r.flags;
+      break;
     }
   }
   fail(ErrorKind::kResource, "a " + std::to_string(in.width) + "x" + std::to_string(in.height) +
@@ -100,7 +120,8 @@ int run(StyleArgs& a) {
   const bool embedded = a.weights == "embedded";
 
   // Defaults depend on the network (see trained_vgg_style_defaults()); explicit flags win.
-  StyleOptions o = embedded ? StyleOptions{} : trained_vgg_style_defaults();
+  StyleOptions o;  // (assigned, not a ?: of two temporaries: gcc 12 then warns falsely about its strings)
+  if (!embedded) o = trained_vgg_style_defaults();
   if (a.content_weight_opt->count()) o.content_weight = a.content_weight;
   if (a.style_weight_opt->count()) o.style_weight = a.style_weight;
   if (a.tv_weight_opt->count()) o.tv_weight = a.tv_weight;
@@ -127,6 +148,7 @@ int run(StyleArgs& a) {
   o.tile_size = a.tile_size;
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
+  o.optimizer.history_precision = parse_history_precision(a.history_precision);
   NST_CHECK(a.line_search == "strong-wolfe" || a.line_search == "none", kUsage,
             "--line-search must be strong-wolfe or none");
   o.optimizer.line_search = a.line_search == "strong-wolfe";
@@ -207,6 +229,9 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--line-search", a->line_search, "L-BFGS line search: strong-wolfe | none (fixed step)")
       ->capture_default_str();
   cmd->add_option("--history,--lbfgs-num-correction", a->history, "L-BFGS history size")->capture_default_str();
+  cmd->add_option("--history-precision", a->history_precision,
+                  "L-BFGS history storage: float32 | float16 | bfloat16 (half the memory)")
+      ->capture_default_str();
   a->learning_rate_opt = cmd->add_option("--learning-rate", a->learning_rate,
                                          "Step size (default: 1 lbfgs, 0.01 adam, 0.001 sgd)");
   auto describe = [](const char* what, double embedded, double trained) {

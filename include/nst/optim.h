@@ -16,6 +16,11 @@ using Objective = std::function<double(const at::Tensor& x, at::Tensor& grad)>;
 /// Which algorithm.
 enum class OptimizerKind { kLbfgs, kAdam, kSgd };
 
+/// Storage precision of the L-BFGS (s, y) pairs. kFull keeps x's own dtype (float32 for images);
+/// kFloat16 and kBFloat16 halve the history's memory. Each reduced vector is stored scaled to
+/// max |v| = 1 (the scale kept in double), so float16's narrow range never clips or flushes.
+enum class HistoryPrecision { kFull, kFloat16, kBFloat16 };
+
 /// All optimizer settings; each default lives here once.
 struct OptimizerOptions {
   OptimizerKind kind = OptimizerKind::kLbfgs;
@@ -25,6 +30,10 @@ struct OptimizerOptions {
   double c1 = 1e-4;              ///< sufficient-decrease constant
   double c2 = 0.9;               ///< curvature constant
   int max_line_search = 25;      ///< function evaluations per line search
+  HistoryPrecision history_precision = HistoryPrecision::kFull;  ///< storage of the (s, y) pairs
+  /// Device holding the (s, y) pairs: "" = x's device; e.g. "cpu" keeps a GPU run's history in
+  /// host memory (each pair is copied back while the direction is computed).
+  std::string history_device;
   // Adam / SGD
   double learning_rate = 1.0;    ///< Adam/SGD step size (L-BFGS: first-step scale)
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  ///< Adam
@@ -59,5 +68,12 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
 
 /// Parses "lbfgs" | "adam" | "sgd"; throws nst::Error(kUsage) otherwise.
 OptimizerKind parse_optimizer_kind(const std::string& name);
+
+/// Parses "float32" | "float16" | "bfloat16" (also fp32, fp16, half, bf16); throws nst::Error(kUsage) otherwise.
+HistoryPrecision parse_history_precision(const std::string& name);
+/// "float32" | "float16" | "bfloat16".
+std::string to_string(HistoryPrecision precision);
+/// Bytes per stored history element when x is float32 (4, 2, 2).
+int history_element_bytes(HistoryPrecision precision);
 
 }  // namespace nst

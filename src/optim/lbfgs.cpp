@@ -14,14 +14,19 @@
 //    f(x_t) <= f(x) + c1 g·(x_t - x) is tried before giving up;
 //  * pairs s = x_new - x, y = g_new - g are stored only when s·y > kCurvatureEps, so the
 //    implicit inverse Hessian stays positive definite; a non-descent direction resets history.
+//    Pairs may be stored in float16/bfloat16 or on another device (lbfgs_history.h); rho and
+//    the H0 scaling are then computed from the stored values, so H stays positive definite.
 // Every trial point is clamped, so the iterate (and every point handed to the objective) stays
 // inside the box.
 #include "optim/lbfgs.h"
+
+#include "optim/lbfgs_history.h"
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,14 +45,14 @@ class LbfgsOptimizer final : public Optimizer {
  public:
   explicit LbfgsOptimizer(const OptimizerOptions& options)
       : options_(options),
-        bounded_(std::isfinite(options.lower) || std::isfinite(options.upper)) {}
+        bounded_(std::isfinite(options.lower) || std::isfinite(options.upper)),
+        history_device_(history_device(options)) {}
 
   StepResult step(at::Tensor& x, const Objective& f) override;
 
   void reset() override {
     history_.clear();
     fresh_ = true;
-    spare_ = Pair{};
     cache_.clear();
   }
 
@@ -55,8 +60,8 @@ class LbfgsOptimizer final : public Optimizer {
 
  private:
   struct Pair {
-    at::Tensor s, y;
-    double rho = 0;  // 1 / s·y
+    StoredVector s, y;
+    double rho = 0;  // 1 / s·y of the stored vectors
   };
 
   at::Tensor free_mask(const at::Tensor& x, const at::Tensor& g) const;
@@ -70,8 +75,8 @@ class LbfgsOptimizer final : public Optimizer {
 
   OptimizerOptions options_;
   bool bounded_;
+  std::optional<at::Device> history_device_;  // where pairs live; nullopt = x's device
   std::deque<Pair> history_;  // oldest first
-  Pair spare_;                // buffers reused for the next pair
   double gamma_ = 1;          // H0 = gamma I, from the newest pair
   bool fresh_ = true;         // no step taken since construction/reset: scale the first step
   PointCache cache_;
@@ -99,13 +104,13 @@ at::Tensor LbfgsOptimizer::two_loop(const at::Tensor& gp) const {
   const size_t k = history_.size();
   std::vector<double> alpha(k);
   for (size_t i = k; i-- > 0;) {
-    alpha[i] = history_[i].rho * dot_value(history_[i].s, q);
-    q.add_(history_[i].y, -alpha[i]);
+    alpha[i] = history_[i].rho * history_[i].s.dot(q);
+    history_[i].y.add_to(q, -alpha[i]);
   }
   q.mul_(gamma_);
   for (size_t i = 0; i < k; ++i) {
-    const double beta = history_[i].rho * dot_value(history_[i].y, q);
-    q.add_(history_[i].s, alpha[i] - beta);
+    const double beta = history_[i].rho * history_[i].y.dot(q);
+    history_[i].s.add_to(q, alpha[i] - beta);
   }
   return q;
 }
@@ -162,24 +167,20 @@ bool LbfgsOptimizer::backtrack(const at::Tensor& x, const at::Tensor& d, double 
 
 void LbfgsOptimizer::remember(const at::Tensor& x_old, const at::Tensor& x_new,
                               const at::Tensor& g_old, const at::Tensor& g_new) {
-  if (!spare_.s.defined() || !spare_.s.sizes().equals(x_new.sizes())) {
-    spare_.s = at::empty_like(x_new);
-    spare_.y = at::empty_like(x_new);
-  }
-  at::sub_out(spare_.s, x_new, x_old);
-  at::sub_out(spare_.y, g_new, g_old);
-  const double ys = dot_value(spare_.s, spare_.y);
-  if (!(ys > kCurvatureEps)) return;  // keeps H positive definite; buffers stay spare
-  const double yy = dot_value(spare_.y, spare_.y);
+  Pair pair;
+  pair.s.assign(at::sub(x_new, x_old), options_.history_precision, history_device_);
+  pair.y.assign(at::sub(g_new, g_old), options_.history_precision, history_device_);
+  // From the vectors as stored (rounded, maybe elsewhere), so that the recursion uses exactly them.
+  const at::Tensor s = pair.s.decoded(x_new);
+  const at::Tensor y = pair.y.decoded(x_new);
+  const double ys = dot_value(s, y);
+  if (!(ys > kCurvatureEps)) return;  // keeps H positive definite
+  const double yy = dot_value(y, y);
   if (!(yy > 0) || !std::isfinite(ys / yy)) return;
   gamma_ = ys / yy;
-  spare_.rho = 1 / ys;
-  history_.push_back(std::move(spare_));
-  spare_ = Pair{};
-  if (history_.size() > static_cast<size_t>(std::max(options_.history, 0))) {
-    spare_ = std::move(history_.front());
-    history_.pop_front();
-  }
+  pair.rho = 1 / ys;
+  history_.push_back(std::move(pair));
+  if (history_.size() > static_cast<size_t>(std::max(options_.history, 0))) history_.pop_front();
 }
 
 StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {

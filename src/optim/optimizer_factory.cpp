@@ -7,6 +7,7 @@
 #include "nst/error.h"
 #include "nst/optim.h"
 #include "optim/lbfgs.h"
+#include "optim/lbfgs_history.h"
 
 namespace nst {
 
@@ -22,6 +23,7 @@ void validate(const OptimizerOptions& o) {
     NST_CHECK(o.history >= 0, kUsage, "optimizer: history must be >= 0, got " + std::to_string(o.history));
     NST_CHECK(o.max_line_search >= 1, kUsage,
               "optimizer: max_line_search must be >= 1, got " + std::to_string(o.max_line_search));
+    if (!o.history_device.empty()) detail::history_device(o);  // throws on a bad name
     NST_CHECK(0 < o.c1 && o.c1 < o.c2 && o.c2 < 1, kUsage,
               "optimizer: line-search constants need 0 < c1 < c2 < 1, got c1=" + std::to_string(o.c1) +
                   " c2=" + std::to_string(o.c2));
@@ -56,5 +58,23 @@ OptimizerKind parse_optimizer_kind(const std::string& name) {
   if (lower == "sgd") return OptimizerKind::kSgd;
   fail(ErrorKind::kUsage, "unknown optimizer '" + name + "' (expected lbfgs, adam or sgd)");
 }
+
+HistoryPrecision parse_history_precision(const std::string& name) {
+  if (name == "float32" || name == "fp32" || name == "float") return HistoryPrecision::kFull;
+  if (name == "float16" || name == "fp16" || name == "half") return HistoryPrecision::kFloat16;
+  if (name == "bfloat16" || name == "bf16") return HistoryPrecision::kBFloat16;
+  fail(ErrorKind::kUsage, "unknown history precision '" + name + "' (expected float32, float16 or bfloat16)");
+}
+
+std::string to_string(HistoryPrecision precision) {
+  switch (precision) {
+    case HistoryPrecision::kFull: return "float32";
+    case HistoryPrecision::kFloat16: return "float16";
+    case HistoryPrecision::kBFloat16: return "bfloat16";
+  }
+  return "?";
+}
+
+int history_element_bytes(HistoryPrecision precision) { return precision == HistoryPrecision::kFull ? 4 : 2; }
 
 }  // namespace nst

@@ -81,8 +81,12 @@ uint64_t optimizer_bytes(const MemoryPlanInput& in, uint64_t image_bytes) {
   switch (in.optimizer.kind) {
     case OptimizerKind::kLbfgs: {
       // (s, y) pairs, then x, g, d, the previous g and the line search's trial point and gradient.
+      // Reduced-precision pairs take 2 bytes an element; storing one needs the new pair in float
+      // first, and the two-loop recursion decodes one vector at a time: 2 more working vectors.
       const uint64_t pairs = static_cast<uint64_t>(std::max(0, std::min(in.optimizer.history, in.iterations)));
-      return (2 * pairs + 6) * image_bytes;
+      const uint64_t element = static_cast<uint64_t>(history_element_bytes(in.optimizer.history_precision));
+      const uint64_t working = element == kFloat ? 6 : 8;
+      return 2 * pairs * image_bytes / kFloat * element + working * image_bytes;
     }
     case OptimizerKind::kAdam: return 5 * image_bytes;
     case OptimizerKind::kSgd: return 4 * image_bytes;

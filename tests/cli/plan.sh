@@ -26,6 +26,19 @@ expect 1 "more than the 0.50 GiB of --memory-limit; --size [0-9]* fits" -- \
 "$NST" plan --size 4096 --memory-limit 2 >"$TMP/out" 2>&1; code=$?
 [ "$code" -eq 1 ] && grep -q "does NOT fit; largest longest side that fits: [0-9]* px" "$TMP/out" \
   || { fail "plan over budget: exit $code"; cat "$TMP/out"; }
+# A half-precision L-BFGS history: predicted within 15 % too, and named when it alone makes a run fit.
+"$NST" style -c "$C" -s "$C" --size 384 --iterations 3 --threads 1 --history-precision float16 -o "$TMP/p.png" \
+  >/dev/null 2>"$TMP/err" || { fail "style with --history-precision float16"; cat "$TMP/err"; }
+dims=$(sed -n 's/.*, \([0-9]*x[0-9]*\) px,.*/\1/p' "$TMP/err" | head -1)
+measured=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$TMP/err")
+predicted=$("$NST" plan --size "$dims" --iterations 3 --history-precision float16 --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p')
+python3 -c "import sys; r = $predicted / ($measured * 2**20); print(f'float16 history {\"$dims\"}: ratio {r:.3f}'); sys.exit(0 if 0.85 <= r <= 1.15 else 1)" \
+  || fail "float16-history prediction off by more than 15% at $dims"
+peak() { "$NST" plan --size 451x300 --style-size 512x408 --iterations 500 "$@" --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p'; }
+limit=$(python3 -c "print(($(peak) + $(peak --history-precision float16)) / 2 / 2**30)")
+expect 1 "or keep the size with --history-precision float16 (see nst plan)" -- \
+  style -c "$C" -s "$S" --size 451 --style-scale 1.1353 --iterations 500 --memory-limit "$limit" -o "$TMP/x.png"
+expect 2 "unknown history precision 'float8'" -- plan --history-precision float8
 expect 2 "--size must be W or WxH" -- plan --size 12x
 expect 2 "unknown layer 'relu9_1'" -- plan --style-layers relu9_1
 

@@ -41,6 +41,23 @@ TEST(MemoryPlan, FollowsTheSettingsThatCostMemory) {
   EXPECT_GT(with([](auto& in) { in.weights_file_bytes = 548u << 20; }), base);
 }
 
+TEST(MemoryPlan, HalfPrecisionHistoryHalvesThePairs) {
+  // 512² image = 3 MiB; 100 pairs = 600 MiB in float32, 300 MiB in float16 or bfloat16, which
+  // needs 2 more working vectors (the new pair in float32, a decoded copy).
+  const uint64_t image = 3ull * 512 * 512 * 4;
+  nst::MemoryPlanInput in = square(512);
+  const uint64_t full = nst::plan_style_memory(in).parts.at("optimizer");
+  EXPECT_EQ(full, (200 + 6) * image);
+  for (auto precision : {nst::HistoryPrecision::kFloat16, nst::HistoryPrecision::kBFloat16}) {
+    in.optimizer.history_precision = precision;
+    EXPECT_EQ(nst::plan_style_memory(in).parts.at("optimizer"), (100 + 8) * image);
+  }
+  in.optimizer.kind = nst::OptimizerKind::kAdam;  // no history: the precision changes nothing
+  const uint64_t adam = nst::plan_style_memory(in).parts.at("optimizer");
+  in.optimizer.history_precision = nst::HistoryPrecision::kFull;
+  EXPECT_EQ(nst::plan_style_memory(in).parts.at("optimizer"), adam);
+}
+
 TEST(MemoryPlan, LargestFittingSideIsTheBoundary) {
   nst::MemoryPlanInput in = square(4000);
   in.width = 3000;  // 4000 x 3000, landscape

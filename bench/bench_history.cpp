@@ -1,0 +1,213 @@
+// bench_history: what storing the L-BFGS history in float16 / bfloat16 saves and costs. One real
+// style run (nst::run_style, embedded VGG19, the pipeline's defaults) per precision, from the same
+// start: peak resident memory, seconds per iteration and the loss reached. See bench/README.md.
+#include <ATen/ATen.h>
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nst/image.h"
+#include "nst/memory_plan.h"
+#include "nst/optim.h"
+#include "nst/runtime.h"
+#include "nst/stylize.h"
+#include "nst/weights.h"
+
+#include "bench_common.h"
+
+#ifndef NST_SOURCE_DIR
+#define NST_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace nst::bench;
+using nlohmann::json;
+
+struct Args {
+  int size = 256;
+  int iterations = 100;
+  int history = 100;
+  int threads = 0;
+  std::vector<std::string> precisions{"bfloat16", "float16", "float32"};  // smallest first: the heap only grows
+  std::string content = NST_SOURCE_DIR "/examples/chelsea.png";
+  std::string style = NST_SOURCE_DIR "/examples/starry_night.jpg";
+  std::string json_path = "bench_history.json";
+  std::string markdown_path;
+};
+
+[[noreturn]] void usage(const std::string& message) {
+  std::cerr << "bench_history: " << message << "\n"
+            << "usage: bench_history [--size 256] [--iterations 100] [--history 100] [--threads 0]\n"
+            << "                     [--precisions bfloat16,float16,float32] [--content FILE] [--style FILE]\n"
+            << "                     [--json bench_history.json] [--markdown FILE]\n";
+  std::exit(2);
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(flag + " needs a value");
+      return argv[++i];
+    };
+    auto integer = [&]() {
+      const std::string v = value();
+      try {
+        size_t used = 0;
+        const int n = std::stoi(v, &used);
+        if (used == v.size()) return n;
+      } catch (const std::exception&) {
+      }
+      usage(flag + " expects an integer, got '" + v + "'");
+    };
+    if (flag == "--size") a.size = integer();
+    else if (flag == "--iterations") a.iterations = integer();
+    else if (flag == "--history") a.history = integer();
+    else if (flag == "--threads") a.threads = integer();
+    else if (flag == "--content") a.content = value();
+    else if (flag == "--style") a.style = value();
+    else if (flag == "--json") a.json_path = value();
+    else if (flag == "--markdown") a.markdown_path = value();
+    else if (flag == "--precisions") {
+      a.precisions.clear();
+      std::stringstream ss(value());
+      for (std::string item; std::getline(ss, item, ',');) a.precisions.push_back(item);
+    } else usage(flag == "-h" || flag == "--help" ? "help" : "unknown option '" + flag + "'");
+  }
+  if (a.size < 32 || a.iterations < 1 || a.history < 1 || a.precisions.empty()) usage("bad --size/--iterations/--history");
+  return a;
+}
+
+/// Resets the peak-RSS counter (VmHWM) to the current RSS; false when the kernel refuses.
+bool reset_peak_rss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+struct Row {
+  std::string precision;
+  std::vector<double> loss, seconds;  // per iteration
+  int evaluations = 0;
+  double peak_rss_mib = -1, history_mib = 0, model_optimizer_mib = 0, model_peak_mib = 0;
+};
+
+std::string signed_mib(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.0f", v);
+  return b;
+}
+
+double loss_at(const Row& r, int iteration) {
+  return r.loss.at(static_cast<size_t>(std::min<int>(iteration, static_cast<int>(r.loss.size())) - 1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse_args(argc, argv);
+  const int threads = nst::configure_runtime(args.threads);
+  const nst::VggWeights weights = nst::make_embedded_vgg();
+  const at::Tensor content = nst::read_image(args.content, args.size);
+  const std::vector<at::Tensor> styles{nst::read_image(args.style, args.size)};
+
+  std::vector<Row> rows;
+  for (const std::string& name : args.precisions) {
+    nst::StyleOptions options;  // embedded defaults: content init, so every run starts alike
+    options.iterations = args.iterations;
+    options.optimizer.history = args.history;
+    options.optimizer.history_precision = nst::parse_history_precision(name);
+    Row row;
+    row.precision = nst::to_string(options.optimizer.history_precision);
+    const int pairs = std::min(args.history, args.iterations);
+    row.history_mib = 2.0 * pairs * static_cast<double>(content.numel()) *
+                      nst::history_element_bytes(options.optimizer.history_precision) / (1 << 20);
+    nst::MemoryPlanInput plan_in = nst::memory_plan_input(options, weights.arch, weights.padding);
+    plan_in.height = static_cast<int>(content.size(2));
+    plan_in.width = static_cast<int>(content.size(3));
+    plan_in.styles = {{static_cast<int>(styles[0].size(2)), static_cast<int>(styles[0].size(3))}};
+    const nst::MemoryPlan plan = nst::plan_style_memory(plan_in);
+    row.model_optimizer_mib = static_cast<double>(plan.parts.at("optimizer")) / (1 << 20);
+    row.model_peak_mib = static_cast<double>(plan.peak_bytes) / (1 << 20);
+
+    malloc_trim(0);
+    const bool reset = reset_peak_rss();
+    double previous = 0;
+    const auto progress = [&](const nst::IterationReport& r, const at::Tensor&) {
+      row.loss.push_back(r.loss);
+      row.seconds.push_back(r.seconds - previous);
+      previous = r.seconds;
+      row.evaluations = r.total_evaluations;
+      return true;
+    };
+    const nst::StyleResult result = nst::run_style(weights, content, styles, options, progress);
+    if (reset) row.peak_rss_mib = status_mib("VmHWM:");
+    std::cerr << "  " << std::left << std::setw(9) << row.precision << " loss " << std::scientific
+              << std::setprecision(4) << result.last.loss << "  " << std::fixed << std::setprecision(3)
+              << median_of(row.seconds) << " s/iter  peak " << std::setprecision(0) << row.peak_rss_mib << " MiB ("
+              << nst::to_string(result.stop) << ")\n";
+    rows.push_back(std::move(row));
+  }
+
+  // The float32 row is the reference when present.
+  const Row* reference = nullptr;
+  for (const Row& r : rows) {
+    if (r.precision == "float32") reference = &r;
+  }
+  const int n = args.iterations;
+  std::ostringstream md;
+  md << "bench_history: " << content.size(3) << "x" << content.size(2) << " px, embedded VGG19, L-BFGS history "
+     << args.history << ", " << n << " iterations, " << threads << " threads, " << cpu_model() << ", libtorch "
+     << torch_version() << "\n\n"
+     << "| history | stored MiB | model optimizer MiB | peak RSS MiB | peak − float32's | median s/iter | evals | loss @"
+     << std::max(1, n / 10) << " | loss @" << std::max(1, n / 2) << " | loss @" << n << " | ÷ float32 |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  json j_rows = json::array();
+  for (const Row& r : rows) {
+    auto sci = [](double v) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%.4e", v);
+      return std::string(b);
+    };
+    const double ratio = reference ? loss_at(r, n) / loss_at(*reference, n) : 0;
+    md << "| " << r.precision << " | " << fmt(r.history_mib, 1) << " | " << fmt(r.model_optimizer_mib, 1) << " | "
+       << fmt(r.peak_rss_mib, 0) << " | "
+       << (reference && r.peak_rss_mib > 0 && reference->peak_rss_mib > 0 ? signed_mib(r.peak_rss_mib - reference->peak_rss_mib) : "–")
+       << " | "
+       << fmt(median_of(r.seconds), 3) << " | " << r.evaluations << " | " << sci(loss_at(r, std::max(1, n / 10)))
+       << " | " << sci(loss_at(r, std::max(1, n / 2))) << " | " << sci(loss_at(r, n)) << " | "
+       << (reference ? fmt(ratio, 4) : "–") << " |\n";
+    j_rows.push_back({{"precision", r.precision},
+                      {"history_mib", r.history_mib},
+                      {"model_optimizer_mib", r.model_optimizer_mib},
+                      {"model_peak_mib", r.model_peak_mib},
+                      {"peak_rss_mib", r.peak_rss_mib},
+                      {"median_seconds_per_iteration", median_of(r.seconds)},
+                      {"evaluations", r.evaluations},
+                      {"loss", r.loss},
+                      {"seconds", r.seconds}});
+  }
+  std::cout << md.str();
+  if (!args.markdown_path.empty()) std::ofstream(args.markdown_path) << md.str();
+  const json out{{"bench", "bench_history"},
+                 {"size", {content.size(3), content.size(2)}},
+                 {"iterations", n},
+                 {"history", args.history},
+                 {"threads", threads},
+                 {"cpu", cpu_model()},
+                 {"libtorch", torch_version()},
+                 {"rows", j_rows}};
+  std::ofstream(args.json_path) << out.dump(2) << "\n";
+  return 0;
+}

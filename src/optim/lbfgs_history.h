@@ -1,0 +1,36 @@
+#pragma once
+// Storage of one L-BFGS history vector (s or y) in a chosen precision and device. Full precision
+// on x's device keeps the tensor as it is; float16/bfloat16 keep v / max|v| and the scale, which
+// halves the memory of the history, usually the largest item of a large L-BFGS run.
+#include <ATen/core/Tensor.h>
+
+#include <optional>
+
+#include "nst/optim.h"
+
+namespace nst::detail {
+
+class StoredVector {
+ public:
+  /// Takes v (full precision on v's device: no copy) or stores a reduced/moved copy of it.
+  void assign(at::Tensor v, HistoryPrecision precision, const std::optional<at::Device>& device);
+  /// v as a tensor of like's dtype and device (the stored tensor itself when it already is one).
+  at::Tensor decoded(const at::Tensor& like) const;
+  /// a · v as double.
+  double dot(const at::Tensor& a) const;
+  /// a += alpha v.
+  void add_to(at::Tensor& a, double alpha) const;
+  /// Bytes held by the stored tensor.
+  size_t bytes() const;
+  /// The stored tensor (for tests).
+  const at::Tensor& data() const { return data_; }
+
+ private:
+  at::Tensor data_;
+  double scale_ = 1;  // v = scale_ * data_
+};
+
+/// The device named by options.history_device, or nullopt for "x's device".
+std::optional<at::Device> history_device(const OptimizerOptions& options);
+
+}  // namespace nst::detail
