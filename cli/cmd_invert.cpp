@@ -23,13 +23,14 @@ namespace {
 struct InvertArgs {
   std::string image, output = "out.png", layers, layer_weights, init = "noise", optimizer = "lbfgs",
               on_stall, parametrization, model = "vgg19", weights = "embedded", pooling, preprocess,
-              device = "cpu", trace, history_precision = "float32";
+              device = "cpu", trace, history_precision = "float32", precision = "float32";
   int size = 224, iterations = 0, jitter = 0, stall_window = 0, scales = 0, save_every = 0, print_every = 50,
       threads = 0, history = 100;
   uint64_t seed = 0;
   double tv_weight = 0, tv_beta = 0, alpha_weight = 0, alpha = 0, blur_sigma = 0, stall_tol = 0,
          learning_rate = 0, fourier_decay = 0;
   CLI::Option* learning_rate_opt = nullptr;
+  bool no_tf32 = false;
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -62,6 +63,10 @@ int run(InvertArgs& a) {
   o.parametrization = parse_parametrization(a.parametrization);
   o.fourier_decay = a.fourier_decay;
   o.device = a.device;
+  o.precision = parse_compute_precision(a.precision);
+  o.allow_tf32 = !a.no_tf32;
+  NST_CHECK(!(o.precision == ComputePrecision::kFloat16 && a.device == "cpu"), kUsage,
+            "--precision float16 needs --device cuda (libtorch has no float16 convolution on the CPU); use bfloat16");
   o.pooling = parse_pooling(a.pooling);
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
@@ -203,6 +208,9 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--trace", a->trace, "Write one JSON line per iteration to this file (events: blur, reset, stall)");
   cmd->add_option("--threads", a->threads, "CPU threads (default: all, or OMP_NUM_THREADS)");
   cmd->add_option("--device", a->device, "cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "Network arithmetic: float32 | bfloat16 | float16 (GPU only)")
+      ->capture_default_str();
+  cmd->add_flag("--no-tf32", a->no_tf32, "CUDA: keep float32 passes off the TF32 tensor cores (on by default)");
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 struct PlanArgs {
   std::string size = "512", style_size, model = "vgg19", weights = "embedded", pooling = "auto", optimizer = "lbfgs",
-              content_layers, style_layers, history_precision = "float32";
+              content_layers, style_layers, history_precision = "float32", precision = "float32";
   int history = 100, iterations = 500, tile_size = 0;
   double memory_limit_gib = 0;
   bool json = false;
@@ -49,6 +49,7 @@ int run(const PlanArgs& a) {
   NST_CHECK(a.history >= 1 && a.iterations >= 0, kUsage, "--history must be >= 1 and --iterations >= 0");
   in.optimizer.history = a.history;
   in.optimizer.history_precision = parse_history_precision(a.history_precision);
+  in.precision = parse_compute_precision(a.precision);
   in.iterations = a.iterations;
   NST_CHECK(a.tile_size >= 0, kUsage, "--tile-size must be >= 0 px");
   in.tile_size = a.tile_size;
@@ -95,6 +96,7 @@ void add_plan_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--history", a->history, "L-BFGS history size")->capture_default_str();
   cmd->add_option("--history-precision", a->history_precision, "L-BFGS history storage: float32 | float16 | bfloat16")
       ->capture_default_str();
+  cmd->add_option("--precision", a->precision, "Network arithmetic: float32 | bfloat16 | float16")->capture_default_str();
   cmd->add_option("--iterations", a->iterations, "Iterations (L-BFGS keeps min(history, iterations) pairs)")
       ->capture_default_str();
   cmd->add_option("--tile-size", a->tile_size, "Tiled evaluation with this tile side (px; 0: whole image)")

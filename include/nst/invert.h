@@ -73,6 +73,9 @@ struct InvertOptions {
   /// 1.7e-4, 28.7 dB).
   double fourier_decay = 0.5;
   std::string device = "cpu";                  ///< "cpu" | "cuda" | "cuda:N"
+  /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
+  ComputePrecision precision = ComputePrecision::kFloat32;
+  bool allow_tf32 = true;                      ///< CUDA only: TF32 tensor cores for float32 passes
 };
 
 /// What an inversion produced.

@@ -25,6 +25,7 @@ struct MemoryPlanInput {
   int iterations = 500;                      ///< L-BFGS keeps min(history, iterations) pairs
   uint64_t weights_file_bytes = 0;           ///< size of a weight file read at start; 0 = embedded net
   int tile_size = 0;                         ///< tiled evaluation (StyleOptions::tile_size); 0 = whole image
+  ComputePrecision precision = ComputePrecision::kFloat32;  ///< the network's arithmetic (StyleOptions::precision)
 };
 
 /// Predicted peak, with its parts (bytes). Parts overlap in time as the model says, so the peak

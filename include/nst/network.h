@@ -22,6 +22,16 @@ Pooling parse_pooling(const std::string& name);
 
 enum class Padding { kZeros, kReflect };
 
+/// Arithmetic of the network's passes. The loss terms, Gram matrices and the optimizer always
+/// stay float32: features are handed out as float32 whatever the network computes in.
+/// kBFloat16 runs the convolutions (and stores the activations kept for the backward pass) in
+/// bfloat16: half the activation memory, and much faster on CPUs with AVX512-BF16/AMX and on
+/// GPUs. kFloat16 needs a GPU (libtorch has no float16 CPU convolution).
+enum class ComputePrecision { kFloat32, kBFloat16, kFloat16 };
+/// "float32" | "bfloat16" | "float16" (also fp32, bf16, fp16); throws nst::Error(kUsage) otherwise.
+ComputePrecision parse_compute_precision(const std::string& name);
+std::string to_string(ComputePrecision precision);
+
 /// Convolution weights of a VGG network in layer order (conv1_1 first), OIHW float32 + bias.
 struct VggWeights {
   VggArch arch = VggArch::kVgg19;
@@ -50,6 +60,10 @@ class FeatureNet {
 
   /// Moves parameters to a device (cpu, cuda).
   void to(const at::Device& device);
+  /// Computes in this precision from now on (see ComputePrecision); throws nst::Error(kUsage)
+  /// for float16 on a CPU.
+  void set_precision(ComputePrecision precision);
+  ComputePrecision precision() const { return precision_; }
 
   const std::vector<std::string>& requested_layers() const { return requested_; }
   const VggWeights& weights() const { return weights_; }
@@ -58,6 +72,8 @@ class FeatureNet {
 
  private:
   VggWeights weights_;
+  std::vector<at::Tensor> compute_weights_, compute_biases_;  // weights_ in the compute precision
+  ComputePrecision precision_ = ComputePrecision::kFloat32;
   Pooling pooling_;
   std::vector<std::string> requested_;
   std::vector<std::string> plan_;  // layer names to run, up to the deepest requested

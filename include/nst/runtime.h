@@ -1,4 +1,6 @@
 #pragma once
+#include <string>
+
 // Process-wide performance settings for libtorch on CPU.
 namespace nst {
 
@@ -9,5 +11,9 @@ int configure_runtime(int threads = 0);
 
 /// True when libtorch was built with CUDA and a GPU is visible.
 bool cuda_available();
+
+/// Prepares a device for a run. On CUDA: TF32 tensor-core arithmetic for float32 convolutions and
+/// matrix products when allow_tf32 (Ampere and newer; older GPUs ignore it). Nothing on the CPU.
+void configure_device(const std::string& device, bool allow_tf32);
 
 }  // namespace nst

@@ -46,6 +46,9 @@ struct StyleOptions {
   bool bound_pixels = false;
   Pooling pooling = Pooling::kAvg;
   std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"
+  /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
+  ComputePrecision precision = ComputePrecision::kFloat32;
+  bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,

@@ -15,6 +15,23 @@ std::vector<int> convs_per_block(VggArch arch) {
   return arch == VggArch::kVgg19 ? std::vector<int>{2, 2, 4, 4, 4} : std::vector<int>{2, 2, 3, 3, 3};
 }
 
+/// Reflection padding by one pixel built from slices: reflection_pad2d has no bfloat16 kernel
+/// on the CPU in libtorch 1.13. Row -1 is row 1 and row H is row H-2, as reflection_pad2d.
+at::Tensor reflect_pad1(const at::Tensor& x) {
+  const int64_t h = x.size(2), w = x.size(3);
+  at::Tensor rows = at::cat({x.narrow(2, 1, 1), x, x.narrow(2, h - 2, 1)}, 2);
+  return at::cat({rows.narrow(3, 1, 1), rows, rows.narrow(3, w - 2, 1)}, 3);
+}
+
+at::ScalarType scalar_type(ComputePrecision precision) {
+  switch (precision) {
+    case ComputePrecision::kFloat32: return at::kFloat;
+    case ComputePrecision::kBFloat16: return at::kBFloat16;
+    case ComputePrecision::kFloat16: return at::kHalf;
+  }
+  return at::kFloat;
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
@@ -29,6 +46,22 @@ VggArch parse_arch(const std::string& name) {
   if (name == "vgg19") return VggArch::kVgg19;
   if (name == "vgg16") return VggArch::kVgg16;
   fail(ErrorKind::kUsage, "unknown model '" + name + "' (expected vgg19 or vgg16)");
+}
+
+ComputePrecision parse_compute_precision(const std::string& name) {
+  if (name == "float32" || name == "fp32" || name == "float") return ComputePrecision::kFloat32;
+  if (name == "bfloat16" || name == "bf16") return ComputePrecision::kBFloat16;
+  if (name == "float16" || name == "fp16" || name == "half") return ComputePrecision::kFloat16;
+  fail(ErrorKind::kUsage, "unknown precision '" + name + "' (expected float32, bfloat16 or float16)");
+}
+
+std::string to_string(ComputePrecision precision) {
+  switch (precision) {
+    case ComputePrecision::kFloat32: return "float32";
+    case ComputePrecision::kBFloat16: return "bfloat16";
+    case ComputePrecision::kFloat16: return "float16";
+  }
+  return "?";
 }
 
 Pooling parse_pooling(const std::string& name) {
@@ -113,32 +146,51 @@ FeatureNet::FeatureNet(VggWeights weights, Pooling pooling, std::vector<std::str
 void FeatureNet::to(const at::Device& device) {
   for (auto& t : weights_.weights) t = t.to(device);
   for (auto& t : weights_.biases) t = t.to(device);
+  set_precision(precision_);  // the compute copies follow
+}
+
+void FeatureNet::set_precision(ComputePrecision precision) {
+  const bool on_cpu = weights_.weights.empty() || weights_.weights[0].device().is_cpu();
+  NST_CHECK(!(precision == ComputePrecision::kFloat16 && on_cpu), kUsage,
+            "float16 needs a CUDA device (libtorch has no float16 convolution on the CPU); use bfloat16");
+  precision_ = precision;
+  compute_weights_.clear();
+  compute_biases_.clear();
+  if (precision == ComputePrecision::kFloat32) return;
+  for (const auto& t : weights_.weights) compute_weights_.push_back(t.to(scalar_type(precision)));
+  for (const auto& t : weights_.biases) compute_biases_.push_back(t.to(scalar_type(precision)));
 }
 
 std::map<std::string, at::Tensor> FeatureNet::forward(const at::Tensor& image) const {
   const std::set<std::string> wanted(requested_.begin(), requested_.end());
   std::map<std::string, at::Tensor> out;
+  const bool reduced = precision_ != ComputePrecision::kFloat32;
+  const auto& kernels = reduced ? compute_weights_ : weights_.weights;
+  const auto& biases = reduced ? compute_biases_ : weights_.biases;
+  // Features leave the network as float32, so losses and Gram matrices keep their precision.
+  auto hand_out = [&](const std::string& name, const at::Tensor& t) { out[name] = reduced ? t.to(at::kFloat) : t; };
   at::Tensor x = preprocess(image, weights_.preprocess);
+  if (reduced) x = x.to(scalar_type(precision_));
   size_t conv_index = 0;
   for (const auto& name : plan_) {
     if (name[0] == 'c') {
-      const at::Tensor& k = weights_.weights[conv_index];
-      const at::Tensor& b = weights_.biases[conv_index];
+      const at::Tensor& k = kernels[conv_index];
+      const at::Tensor& b = biases[conv_index];
       ++conv_index;
       if (weights_.padding == Padding::kReflect) {
-        x = at::conv2d(at::reflection_pad2d(x, {1, 1, 1, 1}), k, b);
+        x = at::conv2d(reduced ? reflect_pad1(x) : at::reflection_pad2d(x, {1, 1, 1, 1}), k, b);
       } else {
         x = at::conv2d(x, k, b, /*stride=*/1, /*padding=*/1);
       }
-      if (wanted.count(name)) out[name] = x;
+      if (wanted.count(name)) hand_out(name, x);
     } else if (name[0] == 'r') {
       // In place unless the conv output was handed out (it would be modified under the caller).
       const std::string conv_name = "conv" + name.substr(4);
       x = wanted.count(conv_name) ? at::relu(x) : at::relu_(x);
-      if (wanted.count(name)) out[name] = x;
+      if (wanted.count(name)) hand_out(name, x);
     } else {
       x = pooling_ == Pooling::kMax ? at::max_pool2d(x, {2, 2}, {2, 2}) : at::avg_pool2d(x, {2, 2}, {2, 2});
-      if (wanted.count(name)) out[name] = x;
+      if (wanted.count(name)) hand_out(name, x);
     }
   }
   return out;

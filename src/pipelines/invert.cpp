@@ -7,6 +7,7 @@
 
 #include "nst/error.h"
 #include "nst/image.h"
+#include "nst/runtime.h"
 #include "pipelines/gaussian_blur.h"
 #include "pipelines/image_parametrization.h"
 #include "pipelines/invert_objective.h"
@@ -143,6 +144,8 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
   const at::Device device(options.device);
   FeatureNet net(weights, options.pooling, options.layers);
   net.to(device);
+  net.set_precision(options.precision);
+  configure_device(options.device, options.allow_tf32);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
   auto optimizer = make_optimizer(options.optimizer);
 

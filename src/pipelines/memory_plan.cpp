@@ -47,25 +47,32 @@ Walk walk_network(const MemoryPlanInput& in, int height, int width) {
   size_t deepest = 0;
   for (const auto& t : taps) deepest = std::max(deepest, size_t(std::find(all.begin(), all.end(), t) - all.begin()));
 
+  // Network tensors take e bytes an element (2 in bfloat16/float16); features leave the network
+  // as float32, so in reduced precision every tap also keeps a float32 copy.
+  const bool reduced = in.precision != ComputePrecision::kFloat32;
+  const uint64_t e = reduced ? 2 : kFloat;
   Walk w;
   uint64_t h = height, wd = width, channels = 3;
-  w.saved = 2 * 3 * h * wd * kFloat;  // the image and its preprocessed copy
+  w.saved = 2 * 3 * h * wd * kFloat + (reduced ? 3 * h * wd * e : 0);  // image, preprocessed (and cast) copy
   for (size_t i = 0; i <= deepest && !taps.empty(); ++i) {
     const std::string& name = all[i];
     const int block = name[name.find_first_of("0123456789")] - '0';
     if (name[0] == 'c') {
       const uint64_t out = block_width(block);
       const uint64_t input = in.padding == Padding::kReflect ? channels * (h + 2) * (wd + 2) : channels * h * wd;
-      if (in.padding == Padding::kReflect) w.saved += input * kFloat;  // the padded copy conv2d keeps
-      w.saved += out * h * wd * kFloat;
-      w.widest_conv = std::max<uint64_t>(w.widest_conv, (input + out * h * wd) * kFloat);
+      if (in.padding == Padding::kReflect) w.saved += input * e;  // the padded copy conv2d keeps
+      w.saved += out * h * wd * e;
+      w.widest_conv = std::max<uint64_t>(w.widest_conv, (input + out * h * wd) * e);
       w.conv_params += (channels * out * 9 + out) * kFloat;
       channels = out;
-      if (taps.count(name)) w.saved += channels * h * wd * kFloat;  // its ReLU then runs out of place
+      if (taps.count(name)) w.saved += channels * h * wd * (e + (reduced ? kFloat : 0));  // out-of-place ReLU (+ float copy)
     } else if (name[0] == 'p') {
       h /= 2;
       wd /= 2;
-      w.saved += channels * h * wd * kFloat * (in.pooling == Pooling::kMax ? 3 : 1);  // + int64 indices
+      w.saved += channels * h * wd * (e + (in.pooling == Pooling::kMax ? 8 : 0));  // + int64 indices
+      if (reduced && taps.count(name)) w.saved += channels * h * wd * kFloat;  // float copy
+    } else if (reduced && taps.count(name)) {
+      w.saved += channels * h * wd * kFloat;  // a ReLU tap's float copy (the ReLU itself ran in place)
     }
     if (taps.count(name)) {
       const bool content = std::find(in.content_layers.begin(), in.content_layers.end(), name) != in.content_layers.end();
@@ -106,6 +113,7 @@ MemoryPlanInput memory_plan_input(const StyleOptions& options, VggArch arch, Pad
   in.optimizer = options.optimizer;
   in.iterations = options.iterations;
   in.tile_size = options.tile_size;
+  in.precision = options.precision;
   return in;
 }
 

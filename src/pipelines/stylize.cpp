@@ -9,6 +9,7 @@
 
 #include "nst/error.h"
 #include "nst/image.h"
+#include "nst/runtime.h"
 #include "pipelines/optimize_loop.h"
 #include "pipelines/style_objective.h"
 #include "pipelines/tiled_style_objective.h"
@@ -117,6 +118,8 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   check_style_image_sizes(weights, options, content, styles);
   FeatureNet net(weights, options.pooling, layers);
   net.to(device);
+  net.set_precision(options.precision);
+  configure_device(options.device, options.allow_tf32);
 
   OptimizerOptions optimizer_options = options.optimizer;
   if (options.bound_pixels) {

@@ -27,4 +27,10 @@ int configure_runtime(int threads) {
 
 bool cuda_available() { return at::hasCUDA(); }
 
+void configure_device(const std::string& device, bool allow_tf32) {
+  if (device.rfind("cuda", 0) != 0) return;
+  at::globalContext().setAllowTF32CuDNN(allow_tf32);
+  at::globalContext().setAllowTF32CuBLAS(allow_tf32);
+}
+
 }  // namespace nst

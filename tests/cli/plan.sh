@@ -34,6 +34,14 @@ measured=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$TMP/err")
 predicted=$("$NST" plan --size "$dims" --iterations 3 --history-precision float16 --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p')
 python3 -c "import sys; r = $predicted / ($measured * 2**20); print(f'float16 history {\"$dims\"}: ratio {r:.3f}'); sys.exit(0 if 0.85 <= r <= 1.15 else 1)" \
   || fail "float16-history prediction off by more than 15% at $dims"
+# A bfloat16 network: predicted within 15 % as well.
+"$NST" style -c "$C" -s "$C" --size 384 --iterations 3 --threads 1 --precision bfloat16 -o "$TMP/p.png" \
+  >/dev/null 2>"$TMP/err" || { fail "style with --precision bfloat16"; cat "$TMP/err"; }
+dims=$(sed -n 's/.*, \([0-9]*x[0-9]*\) px,.*/\1/p' "$TMP/err" | head -1)
+measured=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$TMP/err")
+predicted=$("$NST" plan --size "$dims" --iterations 3 --precision bfloat16 --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p')
+python3 -c "import sys; r = $predicted / ($measured * 2**20); print(f'bfloat16 network {\"$dims\"}: ratio {r:.3f}'); sys.exit(0 if 0.85 <= r <= 1.15 else 1)" \
+  || fail "bfloat16 prediction off by more than 15% at $dims"
 peak() { "$NST" plan --size 451x300 --style-size 512x408 --iterations 500 "$@" --json | sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p'; }
 limit=$(python3 -c "print(($(peak) + $(peak --history-precision float16)) / 2 / 2**30)")
 expect 1 "or keep the size with --history-precision float16 (see nst plan)" -- \
