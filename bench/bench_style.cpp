@@ -48,6 +48,7 @@ struct Args {
   int lbfgs_iters = 5;
   bool channels_last = true;
   bool zero_padding = false;  // trained VGGs pad with zeros; the embedded net reflects
+  bool bfloat16 = true;       // the full_bf16 variant
   std::string json_path = "bench_style.json";
   std::string markdown_path;  // empty: stdout only
 };
@@ -55,7 +56,7 @@ struct Args {
 [[noreturn]] void usage(const std::string& message) {
   std::cerr << "bench_style: " << message << "\n"
             << "usage: bench_style [--sizes 256,512] [--reps 5] [--warmup 1] [--threads 0] [--lbfgs-iters 5]\n"
-            << "                   [--no-channels-last] [--zero-padding] [--json bench_style.json] [--markdown FILE]\n";
+            << "                   [--no-channels-last] [--no-bfloat16] [--zero-padding] [--json bench_style.json] [--markdown FILE]\n";
   std::exit(2);
 }
 
@@ -91,6 +92,8 @@ Args parse_args(int argc, char** argv) {
       a.lbfgs_iters = to_int(value(), flag);
     } else if (flag == "--zero-padding") {
       a.zero_padding = true;
+    } else if (flag == "--no-bfloat16") {
+      a.bfloat16 = false;
     } else if (flag == "--no-channels-last") {
       a.channels_last = false;
     } else if (flag == "--json") {
@@ -301,6 +304,17 @@ int main(int argc, char** argv) {
       objective(content, grad);
       return 1;
     }));
+    // The same objective with the network in bfloat16 (--precision bfloat16).
+    if (args.bfloat16) {
+      nst::FeatureNet half_net(weights, options.pooling, layers);
+      half_net.set_precision(nst::ComputePrecision::kBFloat16);
+      nst::detail::StyleObjective half(half_net, content, {style}, options);
+      rows.push_back(measure(size, "full_bf16", fwd_bwd_flops, args.warmup, args.reps, [&] {
+        at::Tensor grad;
+        half(content, grad);
+        return 1;
+      }));
+    }
 
     if (args.lbfgs_iters > 0) {
       nst::OptimizerOptions opt_options = options.optimizer;

@@ -146,6 +146,7 @@ MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
   p["runtime"] = kRuntimeBytes;
   // A weight file is read whole, then parsed into tensors; glibc keeps the freed buffer mapped.
   p["weights"] = in.weights_file_bytes > 0 ? 2 * in.weights_file_bytes : 80ull << 20;  // embedded: all 16 convs
+  if (in.precision != ComputePrecision::kFloat32) p["weights"] += run.conv_params / 2;  // the 2-byte compute copy
   p["images"] = 2 * image_bytes + style_images;  // content, result
   p["targets"] = run.content_targets + run.grams * (in.styles.size() + 1);
   p["activations"] = run.saved;

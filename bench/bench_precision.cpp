@@ -1,6 +1,8 @@
-// bench_history: what storing the L-BFGS history in float16 / bfloat16 saves and costs. One real
-// style run (nst::run_style, embedded VGG19, the pipeline's defaults) per precision, from the same
-// start: peak resident memory, seconds per iteration and the loss reached. See bench/README.md.
+// bench_precision: what the reduced-precision memory savers save and cost: the network in
+// bfloat16 (--precision) and the L-BFGS history in float16/bfloat16 (--history-precision). One real
+// style run (nst::run_style, embedded VGG19, the pipeline's defaults) per set-up, from the same
+// start: peak resident memory, seconds per iteration, and the loss reached, re-evaluated for every
+// result with the float32 network so the set-ups compare on one objective. See bench/README.md.
 #include <ATen/ATen.h>
 #include <malloc.h>
 
@@ -20,6 +22,7 @@
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
+#include "../src/pipelines/style_objective.h"  // the float32 re-evaluation
 
 #include "bench_common.h"
 
@@ -37,18 +40,21 @@ struct Args {
   int iterations = 100;
   int history = 100;
   int threads = 0;
-  std::vector<std::string> precisions{"bfloat16", "float16", "float32"};  // smallest first: the heap only grows
+  // network/history; smallest first, because the heap only grows
+  std::vector<std::string> setups{"bfloat16/bfloat16", "bfloat16/float32", "float32/bfloat16", "float32/float16",
+                                  "float32/float32"};
   std::string content = NST_SOURCE_DIR "/examples/chelsea.png";
   std::string style = NST_SOURCE_DIR "/examples/starry_night.jpg";
-  std::string json_path = "bench_history.json";
+  std::string json_path = "bench_precision.json";
   std::string markdown_path;
 };
 
 [[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_history: " << message << "\n"
-            << "usage: bench_history [--size 256] [--iterations 100] [--history 100] [--threads 0]\n"
-            << "                     [--precisions bfloat16,float16,float32] [--content FILE] [--style FILE]\n"
-            << "                     [--json bench_history.json] [--markdown FILE]\n";
+  std::cerr << "bench_precision: " << message << "\n"
+            << "usage: bench_precision [--size 256] [--iterations 100] [--history 100] [--threads 0]\n"
+            << "                       [--setups NET/HISTORY,...] [--content FILE] [--style FILE]\n"
+            << "                       [--json bench_precision.json] [--markdown FILE]\n"
+            << "       NET: float32|bfloat16, HISTORY: float32|float16|bfloat16 (default: all five useful pairs)\n";
   std::exit(2);
 }
 
@@ -78,13 +84,13 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--style") a.style = value();
     else if (flag == "--json") a.json_path = value();
     else if (flag == "--markdown") a.markdown_path = value();
-    else if (flag == "--precisions") {
-      a.precisions.clear();
+    else if (flag == "--setups") {
+      a.setups.clear();
       std::stringstream ss(value());
-      for (std::string item; std::getline(ss, item, ',');) a.precisions.push_back(item);
+      for (std::string item; std::getline(ss, item, ',');) a.setups.push_back(item);
     } else usage(flag == "-h" || flag == "--help" ? "help" : "unknown option '" + flag + "'");
   }
-  if (a.size < 32 || a.iterations < 1 || a.history < 1 || a.precisions.empty()) usage("bad --size/--iterations/--history");
+  if (a.size < 32 || a.iterations < 1 || a.history < 1 || a.setups.empty()) usage("bad --size/--iterations/--history");
   return a;
 }
 
@@ -97,7 +103,9 @@ bool reset_peak_rss() {
 }
 
 struct Row {
-  std::string precision;
+  std::string network, history;
+  double float32_loss = 0;  // the final iterate under the float32 objective
+  double clamped_loss = 0;  // the result as saved (clamped to [0,1]) under the float32 objective
   std::vector<double> loss, seconds;  // per iteration
   int evaluations = 0;
   double peak_rss_mib = -1, history_mib = 0, model_optimizer_mib = 0, model_peak_mib = 0;
@@ -122,14 +130,25 @@ int main(int argc, char** argv) {
   const at::Tensor content = nst::read_image(args.content, args.size);
   const std::vector<at::Tensor> styles{nst::read_image(args.style, args.size)};
 
+  // The judge: the float32 objective with the pipeline's defaults.
+  const nst::StyleOptions defaults;
+  std::vector<std::string> layers = defaults.content_layers;
+  layers.insert(layers.end(), defaults.style_layers.begin(), defaults.style_layers.end());
+  const nst::FeatureNet judge_net(weights, defaults.pooling, layers);
+  nst::detail::StyleObjective judge(judge_net, content, styles, defaults);
+
   std::vector<Row> rows;
-  for (const std::string& name : args.precisions) {
+  for (const std::string& setup : args.setups) {
+    const auto slash = setup.find('/');
+    if (slash == std::string::npos) usage("a set-up is NET/HISTORY, got '" + setup + "'");
     nst::StyleOptions options;  // embedded defaults: content init, so every run starts alike
     options.iterations = args.iterations;
+    options.precision = nst::parse_compute_precision(setup.substr(0, slash));
     options.optimizer.history = args.history;
-    options.optimizer.history_precision = nst::parse_history_precision(name);
+    options.optimizer.history_precision = nst::parse_history_precision(setup.substr(slash + 1));
     Row row;
-    row.precision = nst::to_string(options.optimizer.history_precision);
+    row.network = nst::to_string(options.precision);
+    row.history = nst::to_string(options.optimizer.history_precision);
     const int pairs = std::min(args.history, args.iterations);
     row.history_mib = 2.0 * pairs * static_cast<double>(content.numel()) *
                       nst::history_element_bytes(options.optimizer.history_precision) / (1 << 20);
@@ -144,7 +163,9 @@ int main(int argc, char** argv) {
     malloc_trim(0);
     const bool reset = reset_peak_rss();
     double previous = 0;
-    const auto progress = [&](const nst::IterationReport& r, const at::Tensor&) {
+    at::Tensor last;  // the final iterate, before run_style clamps it to [0,1]
+    const auto progress = [&](const nst::IterationReport& r, const at::Tensor& image) {
+      if (r.iteration == r.total_iterations) last = image.clone();
       row.loss.push_back(r.loss);
       row.seconds.push_back(r.seconds - previous);
       previous = r.seconds;
@@ -153,54 +174,62 @@ int main(int argc, char** argv) {
     };
     const nst::StyleResult result = nst::run_style(weights, content, styles, options, progress);
     if (reset) row.peak_rss_mib = status_mib("VmHWM:");
-    std::cerr << "  " << std::left << std::setw(9) << row.precision << " loss " << std::scientific
-              << std::setprecision(4) << result.last.loss << "  " << std::fixed << std::setprecision(3)
-              << median_of(row.seconds) << " s/iter  peak " << std::setprecision(0) << row.peak_rss_mib << " MiB ("
-              << nst::to_string(result.stop) << ")\n";
+    at::Tensor unused;
+    row.float32_loss = judge(last.defined() ? last : result.image, unused);
+    row.clamped_loss = judge(result.image, unused);
+    std::cerr << "  " << std::left << std::setw(18) << setup << " loss " << std::scientific << std::setprecision(4)
+              << row.float32_loss << "  " << std::fixed << std::setprecision(3) << median_of(row.seconds)
+              << " s/iter  peak " << std::setprecision(0) << row.peak_rss_mib << " MiB (" << nst::to_string(result.stop)
+              << ")\n";
     rows.push_back(std::move(row));
   }
 
-  // The float32 row is the reference when present.
+  // The all-float32 row is the reference when present.
   const Row* reference = nullptr;
   for (const Row& r : rows) {
-    if (r.precision == "float32") reference = &r;
+    if (r.network == "float32" && r.history == "float32") reference = &r;
   }
+  auto sci = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.4e", v);
+    return std::string(b);
+  };
   const int n = args.iterations;
   std::ostringstream md;
-  md << "bench_history: " << content.size(3) << "x" << content.size(2) << " px, embedded VGG19, L-BFGS history "
+  md << "bench_precision: " << content.size(3) << "x" << content.size(2) << " px, embedded VGG19, L-BFGS history "
      << args.history << ", " << n << " iterations, " << threads << " threads, " << cpu_model() << ", libtorch "
      << torch_version() << "\n\n"
-     << "| history | stored MiB | model optimizer MiB | peak RSS MiB | peak − float32's | median s/iter | evals | loss @"
-     << std::max(1, n / 10) << " | loss @" << std::max(1, n / 2) << " | loss @" << n << " | ÷ float32 |\n"
-     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+     << "| network | history | history MiB | model optimizer MiB | model peak MiB | peak RSS MiB | peak − float32's | "
+        "median s/iter | × float32 | evals | loss @"
+     << std::max(1, n / 10) << " | loss @" << n << " | final, float32 net | ÷ float32 | saved image, float32 net |\n"
+     << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   json j_rows = json::array();
   for (const Row& r : rows) {
-    auto sci = [](double v) {
-      char b[32];
-      std::snprintf(b, sizeof b, "%.4e", v);
-      return std::string(b);
-    };
-    const double ratio = reference ? loss_at(r, n) / loss_at(*reference, n) : 0;
-    md << "| " << r.precision << " | " << fmt(r.history_mib, 1) << " | " << fmt(r.model_optimizer_mib, 1) << " | "
-       << fmt(r.peak_rss_mib, 0) << " | "
-       << (reference && r.peak_rss_mib > 0 && reference->peak_rss_mib > 0 ? signed_mib(r.peak_rss_mib - reference->peak_rss_mib) : "–")
-       << " | "
-       << fmt(median_of(r.seconds), 3) << " | " << r.evaluations << " | " << sci(loss_at(r, std::max(1, n / 10)))
-       << " | " << sci(loss_at(r, std::max(1, n / 2))) << " | " << sci(loss_at(r, n)) << " | "
-       << (reference ? fmt(ratio, 4) : "–") << " |\n";
-    j_rows.push_back({{"precision", r.precision},
+    const bool ref = reference != nullptr;
+    md << "| " << r.network << " | " << r.history << " | " << fmt(r.history_mib, 1) << " | "
+       << fmt(r.model_optimizer_mib, 1) << " | " << fmt(r.model_peak_mib, 0) << " | " << fmt(r.peak_rss_mib, 0) << " | "
+       << (ref && r.peak_rss_mib > 0 && reference->peak_rss_mib > 0 ? signed_mib(r.peak_rss_mib - reference->peak_rss_mib)
+                                                                    : "–")
+       << " | " << fmt(median_of(r.seconds), 3) << " | "
+       << (ref ? fmt(median_of(r.seconds) / median_of(reference->seconds), 2) : "–") << " | " << r.evaluations << " | "
+       << sci(loss_at(r, std::max(1, n / 10))) << " | " << sci(loss_at(r, n)) << " | " << sci(r.float32_loss) << " | "
+       << (ref ? fmt(r.float32_loss / reference->float32_loss, 4) : "–") << " | " << sci(r.clamped_loss) << " |\n";
+    j_rows.push_back({{"network", r.network},
+                      {"history", r.history},
                       {"history_mib", r.history_mib},
                       {"model_optimizer_mib", r.model_optimizer_mib},
                       {"model_peak_mib", r.model_peak_mib},
                       {"peak_rss_mib", r.peak_rss_mib},
                       {"median_seconds_per_iteration", median_of(r.seconds)},
                       {"evaluations", r.evaluations},
+                      {"final_loss_float32", r.float32_loss},
+                      {"saved_image_loss_float32", r.clamped_loss},
                       {"loss", r.loss},
                       {"seconds", r.seconds}});
   }
   std::cout << md.str();
   if (!args.markdown_path.empty()) std::ofstream(args.markdown_path) << md.str();
-  const json out{{"bench", "bench_history"},
+  const json out{{"bench", "bench_precision"},
                  {"size", {content.size(3), content.size(2)}},
                  {"iterations", n},
                  {"history", args.history},
