@@ -27,7 +27,8 @@ struct StyleArgs {
   int size = 512;
   double style_scale = 1.0;
   std::string init = "auto", optimizer = "lbfgs", model = "vgg19", weights = "embedded", pooling = "auto",
-              preprocess, device = "cpu", trace, line_search = "strong-wolfe", history_precision = "float32", precision = "float32";
+              preprocess, device = "cpu", trace, line_search = "strong-wolfe", history_precision = "float32", precision = "float32",
+              history_device;
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
   int scales = 1, start_size = 0, coarse_iterations = -1, tile_size = 0;
@@ -153,6 +154,9 @@ int run(StyleArgs& a) {
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;
   o.optimizer.history_precision = parse_history_precision(a.history_precision);
+  NST_CHECK(a.history_device.empty() || a.history_device == "cpu" || a.history_device.rfind("cuda", 0) == 0, kUsage,
+            "--history-device must be cpu or cuda[:N], got '" + a.history_device + "'");
+  o.optimizer.history_device = a.history_device;
   NST_CHECK(a.line_search == "strong-wolfe" || a.line_search == "none", kUsage,
             "--line-search must be strong-wolfe or none");
   o.optimizer.line_search = a.line_search == "strong-wolfe";
@@ -236,6 +240,9 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--history-precision", a->history_precision,
                   "L-BFGS history storage: float32 | float16 | bfloat16 (half the memory)")
       ->capture_default_str();
+  cmd->add_option("--history-device", a->history_device,
+                  "Keep the L-BFGS history on this device (cpu: a GPU run's history in host memory; default: "
+                  "with the image)");
   a->learning_rate_opt = cmd->add_option("--learning-rate", a->learning_rate,
                                          "Step size (default: 1 lbfgs, 0.01 adam, 0.001 sgd)");
   auto describe = [](const char* what, double embedded, double trained) {
