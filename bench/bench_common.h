@@ -1,5 +1,5 @@
 #pragma once
-// Helpers both benchmarks share: what machine and libraries a run used, medians, formatting.
+// Helpers the benchmarks share: what machine and libraries a run used, medians, formatting.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -22,6 +22,15 @@ inline double status_mib(const std::string& key) {
     if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
   }
   return -1;
+}
+
+/// Resets the peak-RSS counter (VmHWM, and with it ru_maxrss) to the current RSS; Linux >= 4.0.
+/// False when the kernel refuses (then a phase's peak cannot be told from earlier ones).
+inline bool reset_peak_rss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
 }
 
 inline std::string cpu_model() {

@@ -94,14 +94,6 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-/// Resets the peak-RSS counter (VmHWM) to the current RSS; false when the kernel refuses.
-bool reset_peak_rss() {
-  std::ofstream f("/proc/self/clear_refs");
-  f << "5";
-  f.flush();
-  return static_cast<bool>(f);
-}
-
 struct Row {
   std::string network, history;
   double float32_loss = 0;  // the final iterate under the float32 objective

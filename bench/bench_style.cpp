@@ -115,14 +115,6 @@ Args parse_args(int argc, char** argv) {
 
 // ---- system facts -------------------------------------------------------------------------
 
-/// Resets the peak-RSS counter (VmHWM, and with it ru_maxrss) to the current RSS; Linux >= 4.0.
-bool reset_peak_rss() {
-  std::ofstream f("/proc/self/clear_refs");
-  f << "5";
-  f.flush();
-  return static_cast<bool>(f);
-}
-
 double maxrss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
