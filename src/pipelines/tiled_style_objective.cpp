@@ -77,6 +77,22 @@ std::vector<Tile> make_tiles(int64_t height, int64_t width, int64_t tile, const 
   return tiles;
 }
 
+double add_banded_tv(const at::Tensor& x, double weight, int64_t band, at::Tensor& grad) {
+  const int64_t h = x.size(2), w = x.size(3);
+  NST_CHECK(h >= 2 && w >= 2, kUsage, "total variation needs an image of at least 2x2 px");
+  const double pairs = static_cast<double>(h - 1) * static_cast<double>(w - 1);
+  double total = 0;
+  for (int64_t r0 = 0; r0 < h - 1; r0 += band) {
+    const int64_t rows = std::min(band, h - 1 - r0);  // difference rows r0 .. r0+rows-1
+    // rows+1 image rows: the band's vertical differences reach one row below it.
+    at::Tensor slice = x.narrow(2, r0, rows + 1).detach().clone().requires_grad_(true);
+    at::Tensor term = tv_loss(slice) * (weight * static_cast<double>(rows) * static_cast<double>(w - 1) / pairs);
+    total += term.item<double>();
+    grad.narrow(2, r0, rows + 1).add_(torch::autograd::grad({term}, {slice})[0]);
+  }
+  return total;
+}
+
 TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor& content,
                                          const std::vector<at::Tensor>& styles, const StyleOptions& options)
     : net_(net), options_(options), geometry_(tile_geometry(net.weights().arch, net.requested_layers())) {
@@ -186,7 +202,11 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
   // Pass 2: per tile, a surrogate whose gradient w.r.t. the tile's features is the whole-image
   // loss's gradient restricted to the core; crops overlap, so their input gradients add up.
   at::AutoGradMode enable_grad(true);
-  grad = at::zeros_like(x);
+  if (grad.defined() && grad.sizes().equals(x.sizes()) && grad.options().type_equal(x.options())) {
+    grad.zero_();  // the caller's buffer: a second image-sized gradient costs 0.8 GB at 8192²
+  } else {
+    grad = at::zeros_like(x);
+  }
   for (const Tile& t : make_tiles(x.size(2), x.size(3), options_.tile_size, geometry_)) {
     at::Tensor crop = crop_of(x, t).detach().clone().requires_grad_(true);
     auto features = net_.forward(crop);
@@ -194,7 +214,9 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     for (const auto& [name, m] : pull) {
       at::Tensor core = core_of(features.at(name), t, layer_stride(name));
       at::Tensor f = core.reshape({core.size(1), -1});
-      surrogate = surrogate + (f * at::mm(m, f)).sum();
+      // Σ F ⊙ (M F) written as Σ M ⊙ (F Fᵀ): the same value and gradient (2 M F, M symmetric),
+      // but only C×C temporaries instead of two more copies of the features.
+      surrogate = surrogate + (m * at::mm(f, f.t())).sum();
     }
     for (const auto& [name, target] : content_targets_) {
       const int64_t stride = layer_stride(name);
@@ -207,11 +229,8 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     crop_of(grad, t).add_(g);
   }
   if (options_.tv_weight != 0) {
-    at::Tensor image = x.detach().requires_grad_(true);
-    at::Tensor term = options_.tv_weight * tv_loss(image);
-    parts_["tv"] = term.item<double>();
+    parts_["tv"] = add_banded_tv(x, options_.tv_weight, std::max<int64_t>(options_.tile_size, 16), grad);
     total += parts_["tv"];
-    grad.add_(torch::autograd::grad({term}, {image})[0]);
   }
   return total;
 }

@@ -31,6 +31,11 @@ TileGeometry tile_geometry(VggArch arch, const std::vector<std::string>& layers)
 /// Tiles of core side `tile` (rounded up to the alignment) covering height x width.
 std::vector<Tile> make_tiles(int64_t height, int64_t width, int64_t tile, const TileGeometry& geometry);
 
+/// weight · tv_loss(x), computed over bands of `band` rows so that no image-sized temporaries are
+/// made (a whole-image autograd TV keeps about ten: 8 GB at 8192²); adds its gradient to grad
+/// and returns its value. Equal to the whole-image term up to float summation order.
+double add_banded_tv(const at::Tensor& x, double weight, int64_t band, at::Tensor& grad);
+
 class TiledStyleObjective {
  public:
   TiledStyleObjective(const FeatureNet& net, const at::Tensor& content, const std::vector<at::Tensor>& styles,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "nst/image.h"
+#include "nst/losses.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
 #include "pipelines/style_objective.h"
@@ -85,6 +86,20 @@ TEST(Tiling, EqualsTheWholeImageAtTheDeepestLayers) {
   at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 96);
   at::Tensor x = (content + 0.1 * at::randn(content.sizes())).contiguous();
   expect_same(weights, o, content, style, x, /*tile=*/48, 2e-4);
+}
+
+TEST(Tiling, BandedTotalVariationEqualsTheWholeImageTerm) {
+  at::manual_seed(1);
+  for (const int64_t band : {1, 7, 16, 200}) {  // 1-row bands, uneven, exact fit, one band
+    const at::Tensor x = at::rand({1, 3, 33, 21}, at::kDouble);
+    at::Tensor image = x.detach().requires_grad_(true);
+    at::Tensor want = 3.0 * nst::tv_loss(image);
+    want.backward();
+    at::Tensor grad = at::zeros_like(x);
+    const double got = nst::detail::add_banded_tv(x, 3.0, band, grad);
+    EXPECT_NEAR(got, want.item<double>(), 1e-12 * want.item<double>()) << band;
+    EXPECT_LT((grad - image.grad()).abs().max().item<double>(), 1e-14) << band;
+  }
 }
 
 TEST(Tiling, ATiledRunMatchesAnUntiledRun) {
