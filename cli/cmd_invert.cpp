@@ -65,8 +65,7 @@ int run(InvertArgs& a) {
   o.device = a.device;
   o.precision = parse_compute_precision(a.precision);
   o.allow_tf32 = !a.no_tf32;
-  NST_CHECK(!(o.precision == ComputePrecision::kFloat16 && a.device == "cpu"), kUsage,
-            "--precision float16 needs --device cuda (libtorch has no float16 convolution on the CPU); use bfloat16");
+  check_precision_supported(o.precision, a.device);  // before any work
   o.pooling = parse_pooling(a.pooling);
   o.optimizer.kind = parse_optimizer_kind(a.optimizer);
   o.optimizer.history = a.history;

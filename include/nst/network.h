@@ -31,6 +31,9 @@ enum class ComputePrecision { kFloat32, kBFloat16, kFloat16 };
 /// "float32" | "bfloat16" | "float16" (also fp32, bf16, fp16); throws nst::Error(kUsage) otherwise.
 ComputePrecision parse_compute_precision(const std::string& name);
 std::string to_string(ComputePrecision precision);
+/// Throws nst::Error(kUsage) when `device` ("cpu", "cuda", "cuda:N") cannot compute in `precision`
+/// (float16 on the CPU). Front ends call it before any work; FeatureNet::set_precision does too.
+void check_precision_supported(ComputePrecision precision, const std::string& device);
 
 /// Convolution weights of a VGG network in layer order (conv1_1 first), OIHW float32 + bias.
 struct VggWeights {

@@ -64,6 +64,11 @@ std::string to_string(ComputePrecision precision) {
   return "?";
 }
 
+void check_precision_supported(ComputePrecision precision, const std::string& device) {
+  NST_CHECK(!(precision == ComputePrecision::kFloat16 && device.rfind("cuda", 0) != 0), kUsage,
+            "float16 needs a CUDA device (libtorch has no float16 convolution on the CPU); use bfloat16");
+}
+
 Pooling parse_pooling(const std::string& name) {
   if (name == "max") return Pooling::kMax;
   if (name == "avg") return Pooling::kAvg;
@@ -150,9 +155,7 @@ void FeatureNet::to(const at::Device& device) {
 }
 
 void FeatureNet::set_precision(ComputePrecision precision) {
-  const bool on_cpu = weights_.weights.empty() || weights_.weights[0].device().is_cpu();
-  NST_CHECK(!(precision == ComputePrecision::kFloat16 && on_cpu), kUsage,
-            "float16 needs a CUDA device (libtorch has no float16 convolution on the CPU); use bfloat16");
+  check_precision_supported(precision, weights_.weights.empty() ? "cpu" : weights_.weights[0].device().str());
   precision_ = precision;
   compute_weights_.clear();
   compute_biases_.clear();

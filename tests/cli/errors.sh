@@ -32,7 +32,7 @@ expect 2 "unknown optimizer"    -- style --content "$C" --style "$S" -o "$TMP/o.
 expect 1 "output folder does not exist" -- style --content "$C" --style "$S" -o "$TMP/nope/o.png"
 expect 2 "refusing to overwrite" -- style --content "$TMP/content.png" --style "$S" -o "$TMP/content.png"
 expect 1 "not in a known format" -- style --content "$C" --style "$S" -o "$TMP/o.png" --weights "$TMP/w.bin"
-expect 2 "needs --device cuda"  -- style --content "$C" --style "$S" -o "$TMP/o.png" --precision float16
+expect 2 "float16 needs a CUDA device" -- style --content "$C" --style "$S" -o "$TMP/o.png" --precision float16
 expect 2 "unknown precision 'int8'" -- style --content "$C" --style "$S" -o "$TMP/o.png" --precision int8
 expect 2 "unknown history precision" -- style --content "$C" --style "$S" -o "$TMP/o.png" --history-precision x
 expect 2 "style-blend"          -- style --content "$C" --style "$S" -o "$TMP/o.png" --style-blend 1,2 --iterations 1 --size 32
