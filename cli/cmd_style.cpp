@@ -27,14 +27,14 @@ struct StyleArgs {
   int size = 512;
   double style_scale = 1.0;
   std::string init = "auto", optimizer = "lbfgs", model = "vgg19", weights = "embedded", pooling = "auto",
-              preprocess, device = "cpu", trace, line_search = "strong-wolfe", history_precision = "float32", precision = "float32",
+              preprocess, device = "cpu", bounds, trace, line_search = "strong-wolfe", history_precision = "float32", precision = "float32",
               history_device;
   double content_weight = 0, style_weight = 0, tv_weight = 0, learning_rate = 0;
   int history = 100, iterations = 500, save_every = 0, print_every = 50, threads = 0;
   int scales = 1, start_size = 0, coarse_iterations = -1, tile_size = 0;
   double scale_factor = 1.41421356237309515, memory_limit_gib = 0;
   uint64_t seed = 0;
-  bool original_colors = false, bound_pixels = false, no_tf32 = false;
+  bool original_colors = false, bound_pixels = false, keep_style_border = false, no_tf32 = false;
   CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt,
       *learning_rate_opt;
 };
@@ -133,7 +133,9 @@ int run(StyleArgs& a) {
   if (a.pooling != "auto") o.pooling = parse_pooling(a.pooling);
   if (a.init != "auto") o.init = parse_init(a.init, o);
   o.seed = a.seed;
-  o.bound_pixels = a.bound_pixels;
+  if (!a.bounds.empty()) o.bounds = parse_bounds_method(a.bounds);
+  if (a.bound_pixels) o.bounds = BoundsMethod::kBox;
+  if (a.keep_style_border) o.trim_style_borders = false;
   o.iterations = a.iterations;
   o.coarse_iterations = a.coarse_iterations;
   o.scales = a.scales;
@@ -265,8 +267,13 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
   cmd->add_option("--init", a->init, "noise | content | style | FILE (default content embedded, noise trained)");
   cmd->add_option("--seed", a->seed, "Random seed for noise init")->capture_default_str();
-  cmd->add_flag("--bound-pixels", a->bound_pixels,
-                "Keep pixels in [0,1] while optimizing (projected; slower to converge, see README)");
+  cmd->add_option("--bounds", a->bounds,
+                  "How pixels stay in [0,1]: clamp (after the run) | box (inside the optimizer: L-BFGS-B) | "
+                  "penalty | polish (default " + to_string(e.bounds) + ")");
+  cmd->add_flag("--bound-pixels", a->bound_pixels, "The same as --bounds box");
+  cmd->add_flag("--keep-style-border", a->keep_style_border,
+                "Keep a uniform frame (scan border) of the style images; by default it is trimmed, "
+                "because its statistics paint a dark frame into the output");
   cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
   cmd->add_option("--weights", a->weights, kWeightsHelp)->capture_default_str();

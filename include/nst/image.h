@@ -36,6 +36,15 @@ void write_image(const at::Tensor& image, const std::string& path);
 /// Resizes a 1x3xHxW tensor to height x width (bicubic, antialiased when shrinking).
 at::Tensor resize_image(const at::Tensor& image, int height, int width);
 
+/// Removes a uniform frame (a scan's black border, a mat) from the edges of a 1x3xHxW image:
+/// from each side, lines whose pixels vary by less than `tolerance` (mean per-channel standard
+/// deviation along the line) are dropped, plus `transition` more px of blurred edge when any were.
+/// At most `max_fraction` of each dimension goes per side. Returns the image itself when no side
+/// has such a frame. Style images need it: their frame is not their style, and a Gram matrix
+/// taken over it paints a dark frame into the output (measured: docs/QUALITY.md).
+at::Tensor trim_uniform_border(const at::Tensor& image, double tolerance = 0.02, int transition = 2,
+                               double max_fraction = 0.125);
+
 /// Size (height, width) whose longer side is longest_side, keeping the aspect ratio of h x w.
 std::pair<int, int> fit_longest_side(int height, int width, int longest_side);
 

@@ -21,4 +21,8 @@ at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0);
 /// in [0,1] and centre 0.5, a large α (6) mostly penalizes values that leave the range.
 at::Tensor alpha_norm_loss(const at::Tensor& image, double alpha = 6.0, double centre = 0.5);
 
+/// Range penalty: mean over elements of the squared distance of x to [lower, upper]; zero (with a
+/// zero gradient) inside the range, smooth (C¹) across its ends.
+at::Tensor range_loss(const at::Tensor& image, double lower = 0.0, double upper = 1.0);
+
 }  // namespace nst

@@ -16,6 +16,18 @@ namespace nst {
 /// How the optimized image starts.
 enum class InitKind { kNoise, kContent, kStyle, kImage };
 
+/// How the pixels are kept in [0,1], the range of the saved image. Measured against each other
+/// in bench/bench_bounds.cpp (loss of the saved image against seconds, on a panel of pairs).
+enum class BoundsMethod {
+  kClamp,    ///< optimize unbounded, clamp the result at the end (the saved image is not the optimum)
+  kBox,      ///< box constraints inside the optimizer (L-BFGS-B; Adam/SGD project)
+  kPenalty,  ///< unbounded, plus range_weight · mean(dist(x, [0,1])²); clamped at the end
+  kPolish,   ///< unbounded, then the last polish_fraction of the final scale's iterations boxed
+};
+/// "clamp" | "box" | "penalty" | "polish"; throws nst::Error(kUsage) otherwise.
+BoundsMethod parse_bounds_method(const std::string& name);
+std::string to_string(BoundsMethod method);
+
 /// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
 struct StyleOptions {
   double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
@@ -25,6 +37,9 @@ struct StyleOptions {
   std::vector<std::string> style_layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
   std::vector<double> style_layer_weights;  ///< per style layer; empty = all 1/N
   std::vector<double> style_blend;          ///< per style image; empty = equal, normalized to sum 1
+  /// Drop a uniform frame (scan border) from each style image before its statistics are taken
+  /// (trim_uniform_border): a framed style otherwise paints a dark frame into the output.
+  bool trim_style_borders = true;
   InitKind init = InitKind::kContent;
   at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
   uint64_t seed = 0;              ///< noise init
@@ -39,11 +54,10 @@ struct StyleOptions {
   /// tiles of this core side (px, rounded up to the deepest layer's stride; 0 = whole image).
   /// Gram matrices are summed over all tiles before the loss, so the result does not change.
   int tile_size = 0;
-  OptimizerOptions optimizer;     ///< its bounds are replaced according to bound_pixels
-  /// Keep pixels in [0,1] during the optimization (projected L-BFGS). Off by default: measured
-  /// on the embedded net at 192 px, the projection doubled evaluations per iteration (2.3 vs 1.1)
-  /// and left the loss 2x higher after 60 iterations (3.15 vs 1.57); the result is clamped instead.
-  bool bound_pixels = false;
+  OptimizerOptions optimizer;     ///< its bounds are replaced according to `bounds`
+  BoundsMethod bounds = BoundsMethod::kClamp;
+  double range_weight = 1e3;      ///< kPenalty: weight of the range penalty (mean over elements)
+  double polish_fraction = 0.2;   ///< kPolish: share of the final scale's iterations run boxed
   Pooling pooling = Pooling::kAvg;
   std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"
   /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.

@@ -74,6 +74,11 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     parts_["tv"] = term.item<double>();
     total = total + term;
   }
+  if (options_.bounds == BoundsMethod::kPenalty && options_.range_weight != 0) {
+    at::Tensor term = options_.range_weight * range_loss(image);
+    parts_["range"] = term.item<double>();
+    total = total + term;
+  }
   const double value = total.item<double>();
   if (!total.requires_grad()) {  // nothing depends on x (all weights zero)
     grad = at::zeros_like(x);

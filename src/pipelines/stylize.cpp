@@ -47,6 +47,8 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(finite_nonneg(o.content_weight), kUsage, "--content-weight must be a finite number >= 0");
   NST_CHECK(finite_nonneg(o.style_weight), kUsage, "--style-weight must be a finite number >= 0");
   NST_CHECK(finite_nonneg(o.tv_weight), kUsage, "--tv-weight must be a finite number >= 0");
+  NST_CHECK(finite_nonneg(o.range_weight), kUsage, "--range-weight must be a finite number >= 0");
+  NST_CHECK(o.polish_fraction >= 0 && o.polish_fraction <= 1, kUsage, "--polish-fraction must be in [0, 1]");
   for (double w : o.style_layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "style layer weights must be >= 0");
   NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
   NST_CHECK(o.tile_size >= 0 && o.tile_size <= 1 << 20, kUsage, "--tile-size must be >= 0 px");
@@ -98,6 +100,24 @@ StyleOptions trained_vgg_style_defaults() {
   return o;
 }
 
+BoundsMethod parse_bounds_method(const std::string& name) {
+  if (name == "clamp") return BoundsMethod::kClamp;
+  if (name == "box" || name == "lbfgsb") return BoundsMethod::kBox;
+  if (name == "penalty") return BoundsMethod::kPenalty;
+  if (name == "polish") return BoundsMethod::kPolish;
+  fail(ErrorKind::kUsage, "--bounds must be clamp, box, penalty or polish, got '" + name + "'");
+}
+
+std::string to_string(BoundsMethod method) {
+  switch (method) {
+    case BoundsMethod::kClamp: return "clamp";
+    case BoundsMethod::kBox: return "box";
+    case BoundsMethod::kPenalty: return "penalty";
+    case BoundsMethod::kPolish: return "polish";
+  }
+  return "?";
+}
+
 std::string to_string(StopReason reason) {
   switch (reason) {
     case StopReason::kIterations: return "iterations done";
@@ -108,9 +128,11 @@ std::string to_string(StopReason reason) {
   return "?";
 }
 
-StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
                       const StyleOptions& options, const ProgressCallback& progress) {
-  check_style_options(options, styles.size());
+  check_style_options(options, given_styles.size());
+  std::vector<at::Tensor> styles;
+  for (const auto& style : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(style) : style);
   const at::Device device(options.device);
   std::vector<std::string> layers = options.content_layers;
   layers.insert(layers.end(), options.style_layers.begin(), options.style_layers.end());
@@ -122,10 +144,10 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   configure_device(options.device, options.allow_tf32);
 
   OptimizerOptions optimizer_options = options.optimizer;
-  if (options.bound_pixels) {
-    optimizer_options.lower = 0.0;
-    optimizer_options.upper = 1.0;
-  }
+  OptimizerOptions boxed_options = options.optimizer;
+  boxed_options.lower = 0.0;
+  boxed_options.upper = 1.0;
+  if (options.bounds == BoundsMethod::kBox) optimizer_options = boxed_options;
   auto optimizer = make_optimizer(optimizer_options);
 
   const int height = static_cast<int>(content.size(2)), width = static_cast<int>(content.size(3));
@@ -175,16 +197,33 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
       return true;
     };
     const int iterations = finest ? options.iterations : coarse_iterations;
-    // Reported seconds include the per-scale target computation, for equal-time comparisons.
-    loop_options.seconds_before = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-    detail::LoopResult loop = detail::optimize(*optimizer, x, objective, parts, iterations, progress, loop_options);
-    x = loop.best;
-    if (loop.last.iteration > 0) result.last = loop.last;
-    result.stop = loop.stop;
-    result.message = loop.message;
-    loop_options.first_iteration += iterations;
-    loop_options.evaluations_before += loop.evaluations;
-    if (loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed) break;
+    // kPolish: the final scale's last iterations run boxed, from the clamped iterate, with a
+    // fresh (bounded) optimizer; the unbounded history describes another problem.
+    const int polish = finest && options.bounds == BoundsMethod::kPolish
+                           ? static_cast<int>(std::lround(iterations * options.polish_fraction))
+                           : 0;
+    bool stopped = false;
+    for (int stage = 0; stage < 2 && !stopped; ++stage) {
+      const int stage_iterations = stage == 0 ? iterations - polish : polish;
+      if (stage == 1) {
+        if (polish == 0) break;
+        x.clamp_(0.0, 1.0);
+        optimizer = make_optimizer(boxed_options);
+      }
+      // Reported seconds include the per-scale target computation, for equal-time comparisons.
+      loop_options.seconds_before =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+      detail::LoopResult loop =
+          detail::optimize(*optimizer, x, objective, parts, stage_iterations, progress, loop_options);
+      x = loop.best;
+      if (loop.last.iteration > 0) result.last = loop.last;
+      result.stop = loop.stop;
+      result.message = loop.message;
+      loop_options.first_iteration += stage_iterations;
+      loop_options.evaluations_before += loop.evaluations;
+      stopped = loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed;
+    }
+    if (stopped) break;
   }
   result.image = x.to(at::kCPU).clamp_(0.0, 1.0);
   if (result.image.size(2) != height || result.image.size(3) != width) {

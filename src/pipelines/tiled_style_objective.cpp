@@ -232,6 +232,14 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     parts_["tv"] = add_banded_tv(x, options_.tv_weight, std::max<int64_t>(options_.tile_size, 16), grad);
     total += parts_["tv"];
   }
+  if (options_.bounds == BoundsMethod::kPenalty && options_.range_weight != 0) {
+    // Elementwise, so no autograd graph: value and gradient 2·w·(x − clamp(x))/n in one pass.
+    const at::Tensor outside = x - x.clamp(0.0, 1.0);
+    const double scale = options_.range_weight / static_cast<double>(x.numel());
+    parts_["range"] = scale * (outside * outside).sum().item<double>();
+    grad.add_(outside, 2 * scale);
+    total += parts_["range"];
+  }
   return total;
 }
 

@@ -84,3 +84,15 @@ TEST(Losses, TvIsZeroOnConstantAndSizeNormalized) {
 }
 
 }  // namespace
+
+TEST(Losses, RangeLossIsZeroInsideAndSquaredDistanceOutside) {
+  at::Tensor x = at::tensor({-0.5, 0.0, 0.3, 1.0, 1.25}, at::kDouble).view({1, 1, 1, 5});
+  EXPECT_NEAR(nst::range_loss(x).item<double>(), (0.25 + 0.0625) / 5, 1e-12);
+  EXPECT_EQ(nst::range_loss(random({1, 3, 4, 4}, 9)).item<double>(), 0.0);
+}
+
+TEST(Losses, RangeGradientMatchesFiniteDifferences) {
+  // Spread over [-0.5, 1.5] so that both sides of both bounds are sampled.
+  EXPECT_LT(gradient_error([](const at::Tensor& x) { return nst::range_loss(x); }, random({1, 3, 6, 5}, 10) * 2 - 0.5),
+            1e-5);
+}
