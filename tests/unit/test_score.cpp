@@ -125,8 +125,8 @@ TEST(Score, GramOptimizedImageUnderSameAndDifferentJudge) {
     EXPECT_GT(r->content, 0.0);
     EXPECT_LT(r->content, 1.0);  // started from the content: still closer to it than the style is
   }
-  // The point of a second judge: it is not fooled as much (measured 0.067 vs 0.117 here).
-  EXPECT_LT(a.style, b.style);
+  // Here (64 px, 20 iterations) the other judge rates the result worse, 0.117 vs 0.067, but that
+  // is not asserted: at 128 px / 30 iterations (README) the two judges agree within 10 %.
   RecordProperty("same_judge_style", std::to_string(a.style));
   RecordProperty("other_judge_style", std::to_string(b.style));
   std::printf("Gram-optimized 20 it: same-network judge style=%.4f content=%.4f; other judge style=%.4f content=%.4f\n",
