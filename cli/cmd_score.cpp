@@ -21,7 +21,7 @@ namespace nst::cli {
 namespace {
 
 struct ScoreArgs {
-  std::string content, style_blend, weights = "embedded", pooling, style_layers, content_layers, model = "vgg19";
+  std::string content, style_blend, weights = "embedded", pooling, style_layers, content_layers, model;
   std::vector<std::string> styles, images;
   /// Longest side (px) every file is read at; 0 = the first IMAGE's own longest side, so that a
   /// result is judged at the size it was made.
@@ -101,6 +101,7 @@ int run(const ScoreArgs& a) {
 void add_score_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<ScoreArgs>();
   const ScoreOptions d;  // the defaults, printed from the struct
+  a->model = to_string(d.arch);
   CLI::App* cmd = app.add_subcommand(
       "score",
       "Judge images with a network the optimizer did not see: style 0 = the style's Gram matrices, 1 = no closer "
