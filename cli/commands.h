@@ -13,5 +13,6 @@ void add_invert_command(CLI::App& app, std::function<int()>& action);   // cmd_i
 void add_weights_command(CLI::App& app, std::function<int()>& action);  // cmd_weights.cpp
 void add_compare_command(CLI::App& app, std::function<int()>& action);  // cmd_compare.cpp
 void add_plan_command(CLI::App& app, std::function<int()>& action);     // cmd_plan.cpp
+void add_score_command(CLI::App& app, std::function<int()>& action);    // cmd_score.cpp
 
 }  // namespace nst::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_weights_command(app, action);
   add_compare_command(app, action);
   add_plan_command(app, action);
+  add_score_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
