@@ -266,7 +266,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--init", a->init, "noise | content | style | FILE (default content embedded, noise trained)");
   cmd->add_option("--seed", a->seed, "Random seed for noise init")->capture_default_str();
   cmd->add_flag("--bound-pixels", a->bound_pixels,
-                "Keep pixels in [0,1] while optimizing (projected; slower to converge, see README)");
+                "Keep pixels in [0,1] while optimizing (L-BFGS: L-BFGS-B; Adam/SGD: clamped)");
   cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
   cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded network shape)")->capture_default_str();
   cmd->add_option("--weights", a->weights, kWeightsHelp)->capture_default_str();

@@ -40,9 +40,8 @@ struct StyleOptions {
   /// Gram matrices are summed over all tiles before the loss, so the result does not change.
   int tile_size = 0;
   OptimizerOptions optimizer;     ///< its bounds are replaced according to bound_pixels
-  /// Keep pixels in [0,1] during the optimization (projected L-BFGS). Off by default: measured
-  /// on the embedded net at 192 px, the projection doubled evaluations per iteration (2.3 vs 1.1)
-  /// and left the loss 2x higher after 60 iterations (3.15 vs 1.57); the result is clamped instead.
+  /// Keep pixels in [0,1] during the optimization (L-BFGS-B; Adam/SGD clamp). Off by default
+  /// (the result is clamped instead); see README "Optimizer notes" for measurements.
   bool bound_pixels = false;
   Pooling pooling = Pooling::kAvg;
   std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"

@@ -165,7 +165,7 @@ CauchyPoint cauchy_point(const at::Tensor& x, const at::Tensor& g, double lower,
 
   const double theta = b.theta();
   const at::Tensor middle = b.size() > 0 ? b.middle().to(dbl) : at::zeros({0, 0}, dbl);
-  const at::Tensor p0 = b.wt(d).to(dbl);  // W'd
+  const at::Tensor p0 = b.wt(d.to(x.scalar_type())).to(dbl);  // W'd (dots in x's dtype, as elsewhere)
   const double g0 = dot_value(d, d);
   double f2_first = theta * g0 - dot_value(p0, middle.mv(p0));
   f2_first = std::max(f2_first, kEps * theta * g0);  // B is positive definite; guard rounding
