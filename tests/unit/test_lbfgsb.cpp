@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nst/optim.h"
+#include "optim/lbfgsb.h"
 
 #ifndef NST_SOURCE_DIR
 #define NST_SOURCE_DIR "."
@@ -326,6 +327,50 @@ TEST(LbfgsB, LinearObjectiveGoesToTheCornerAndStops) {
   EXPECT_LT(steps, 40);
   const at::Tensor expected = at::where(w > 0, at::zeros_like(w), at::where(w < 0, at::ones_like(w), x));
   EXPECT_EQ(max_abs(x - expected), 0.0);
+}
+
+// The model m(z) = g·z + z'Bz / 2 of the compact form, z = P(x - t g) - x.
+double model_on_path(const detail::CompactLbfgs& b, const at::Tensor& x, const at::Tensor& g, double t) {
+  const at::Tensor z = (x - t * g).clamp(0, 1) - x;
+  const at::Tensor wz = b.wt(z);
+  const double zbz = b.theta() * at::dot(z, z).item<double>() - at::dot(wz, b.middle().mv(wz)).item<double>();
+  return at::dot(g, z).item<double>() + 0.5 * zbz;
+}
+
+TEST(LbfgsB, CauchyPointAcrossManyBreakpointChunks) {
+  // n = 20000 variables, most of them reaching a bound before the model's minimizer, so the
+  // breakpoint scan runs through several chunks (1024, 4096, 16384 rows); a fifth of x starts on
+  // a bound with the gradient pointing out (breakpoint 0).
+  at::manual_seed(17);
+  const int64_t n = 20000;
+  at::Tensor x = at::rand({n}, at::TensorOptions().dtype(at::kDouble)).mul_(0.9).add_(0.05);
+  const at::Tensor g = at::randn({n}, at::kDouble).mul_(20);
+  x.masked_fill_(at::logical_and(at::arange(n) % 5 == 0, g > 0), 0.0);
+  x.masked_fill_(at::logical_and(at::arange(n) % 5 == 0, g < 0), 1.0);
+  const at::Tensor lambda = at::rand({n}, at::kDouble).mul_(1.5).add_(0.5);
+  detail::CompactLbfgs b(5, HistoryPrecision::kFull, std::nullopt);
+  for (int i = 0; i < 5; ++i) {
+    at::Tensor s = at::randn({n}, at::kDouble).mul_(0.01);
+    ASSERT_TRUE(b.add(s, lambda * s, 1e-10));
+  }
+  const detail::CauchyPoint cp = detail::cauchy_point(x, g, 0, 1, b);
+  const at::Tensor breakpoints = at::where(g < 0, (x - 1) / g, x / g);
+  const int64_t passed = (breakpoints <= cp.t).sum().item<int64_t>();
+  EXPECT_GT(passed, 1024 + 4096) << "the test should reach the third chunk";
+  EXPECT_LT(passed, n);
+  EXPECT_LT(max_abs(cp.x - (x - cp.t * g).clamp(0, 1)), 1e-12);
+  EXPECT_TRUE(at::equal(cp.free, breakpoints > cp.t));
+  // A local minimizer along the path, and the model decreases from t = 0 up to it.
+  const double at_cp = model_on_path(b, x, g, cp.t);
+  const double h = 1e-7 * cp.t;
+  EXPECT_LE(at_cp, model_on_path(b, x, g, cp.t + h) + 1e-9 * std::abs(at_cp));
+  EXPECT_LE(at_cp, model_on_path(b, x, g, cp.t - h) + 1e-9 * std::abs(at_cp));
+  double previous = 0;
+  for (int i = 1; i <= 200; ++i) {
+    const double value = model_on_path(b, x, g, cp.t * i / 200);
+    EXPECT_LE(value, previous + 1e-9 * std::abs(at_cp)) << "t = " << cp.t * i / 200;
+    previous = value;
+  }
 }
 
 }  // namespace
