@@ -329,6 +329,19 @@ TEST(LbfgsB, LinearObjectiveGoesToTheCornerAndStops) {
   EXPECT_EQ(max_abs(x - expected), 0.0);
 }
 
+TEST(LbfgsB, FixedStepModeStaysInTheBoxAndConverges) {
+  // line_search = false: each iteration takes the whole segment to the subspace point.
+  const Quadratic q = random_quadratic(30, 20240501, -1.0, 2.0, 0.3);
+  OptimizerOptions options;
+  options.lower = 0, options.upper = 1;
+  options.line_search = false;
+  at::Tensor x = at::full({30}, 0.5, at::kDouble);
+  RunStats stats;
+  run_bounded(options, x, q, 300, 1e-8, &stats, "quadratic, fixed step");
+  EXPECT_LT(stats.pg, 1e-8) << stats.failure;
+  EXPECT_EQ(stats.evaluations, stats.steps + 1);  // one per iteration, plus the start point
+}
+
 // The model m(z) = g·z + z'Bz / 2 of the compact form, z = P(x - t g) - x.
 double model_on_path(const detail::CompactLbfgs& b, const at::Tensor& x, const at::Tensor& g, double t) {
   const at::Tensor z = (x - t * g).clamp(0, 1) - x;
