@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <memory>
 
 #include "nst/error.h"
@@ -30,6 +31,9 @@ struct StrongWolfeOptions {
   double c2 = 0.9;           ///< curvature constant
   int max_evaluations = 25;  ///< phi calls allowed
   double t_tolerance = 0;    ///< stop zooming when the bracket is narrower than this
+  /// Largest step tried (L-BFGS-B: the end of the feasible segment). Reaching it with f still
+  /// decreasing ends the search there (converged = false, the point has sufficient decrease).
+  double t_max = std::numeric_limits<double>::infinity();
 };
 
 /// Outcome of strong_wolfe_search.
@@ -127,7 +131,8 @@ class PointCache {
   double f_ = 0;
 };
 
-std::unique_ptr<Optimizer> make_lbfgs(const OptimizerOptions& options);
+std::unique_ptr<Optimizer> make_lbfgs(const OptimizerOptions& options);   // L-BFGS-B when bounded
+std::unique_ptr<Optimizer> make_lbfgsb(const OptimizerOptions& options);  // lbfgsb_optimizer.cpp
 std::unique_ptr<Optimizer> make_adam(const OptimizerOptions& options);
 std::unique_ptr<Optimizer> make_sgd(const OptimizerOptions& options);
 

@@ -41,6 +41,11 @@ void StoredVector::add_to(at::Tensor& a, double alpha) const {
   a.add_(data_.to(a.device(), a.scalar_type()), alpha * scale_);
 }
 
+at::Tensor StoredVector::gather(const at::Tensor& index, const at::TensorOptions& options) const {
+  at::Tensor picked = data_.reshape(-1).index_select(0, index.to(data_.device())).to(options);
+  return scale_ == 1 ? picked : picked.mul_(scale_);
+}
+
 size_t StoredVector::bytes() const { return data_.defined() ? data_.numel() * data_.element_size() : 0; }
 
 std::optional<at::Device> history_device(const OptimizerOptions& options) {

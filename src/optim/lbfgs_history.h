@@ -20,6 +20,8 @@ class StoredVector {
   double dot(const at::Tensor& a) const;
   /// a += alpha v.
   void add_to(at::Tensor& a, double alpha) const;
+  /// v.reshape(-1)[index] as a tensor with the given options (index: int64 on any device).
+  at::Tensor gather(const at::Tensor& index, const at::TensorOptions& options) const;
   /// Bytes held by the stored tensor.
   size_t bytes() const;
   /// The stored tensor (for tests).

@@ -55,7 +55,7 @@ LineSearchResult strong_wolfe_search(const LineFunction& phi, const LinePoint& s
   LinePoint prev = start;
   LinePoint lo, hi;
   bool bracketed = false;
-  double t = t_init;
+  double t = std::min(t_init, options.t_max);
   while (result.evaluations < options.max_evaluations) {
     LinePoint cur = phi(t);
     ++result.evaluations;
@@ -72,11 +72,15 @@ LineSearchResult strong_wolfe_search(const LineFunction& phi, const LinePoint& s
       bracketed = true;
       break;
     }
+    if (t >= options.t_max) {  // still decreasing at the largest allowed step: take it
+      result.point = std::move(cur);
+      return result;
+    }
     const double t_min = t + kExtrapolateMin * (t - prev.t);
     const double t_max = kExtrapolateMax * t;
     const double t_next = cubic_minimizer(prev.t, prev.f, prev.dphi, cur.t, cur.f, cur.dphi, t_min, t_max);
     prev = std::move(cur);
-    t = t_next;
+    t = std::min(t_next, options.t_max);
   }
   if (!bracketed) {  // out of evaluations while still decreasing: prev is the lowest point
     result.point = std::move(prev);

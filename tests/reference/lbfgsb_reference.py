@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference minimizer for tests/unit/test_optim.cpp: solves a box-constrained quadratic
     minimize 0.5 x'Ax - b'x  subject to  lower <= x <= upper
-with scipy's L-BFGS-B and prints the solution, one value per line (%.17g).
+with scipy's L-BFGS-B and prints the solution, one value per line (%.17g), on stdout and
+"nit nfev f" on stderr.
 
 Usage: lbfgsb_reference.py PROBLEM_FILE
 PROBLEM_FILE holds whitespace-separated numbers: n, then A (n*n, row-major), b (n), lower (n),
@@ -34,6 +35,7 @@ def main():
                       options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000, "maxcor": 30})
     for value in result.x:
         print("%.17g" % value)
+    print("%d %d %.17g" % (result.nit, result.nfev, result.fun), file=sys.stderr)
 
 
 if __name__ == "__main__":
