@@ -137,7 +137,9 @@ int main(int argc, char** argv) {
       const auto colon = pair.find(':');
       if (colon == std::string::npos) usage("a pair is CONTENT:STYLE, got '" + pair + "'");
       const at::Tensor content = nst::read_image(args.images_dir + "/" + pair.substr(0, colon), args.size);
-      const std::vector<at::Tensor> styles{nst::read_image(args.images_dir + "/" + pair.substr(colon + 1), args.size)};
+      // Trimmed here, as run_style trims it, so that the judge's targets are the optimized ones.
+      const std::vector<at::Tensor> styles{
+          nst::trim_uniform_border(nst::read_image(args.images_dir + "/" + pair.substr(colon + 1), args.size))};
       // The judge: the run's own loss, without the range term (bounds = clamp adds none).
       nst::StyleOptions scoring = base;
       scoring.bounds = nst::BoundsMethod::kClamp;

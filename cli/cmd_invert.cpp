@@ -22,7 +22,7 @@ namespace {
 
 struct InvertArgs {
   std::string image, output = "out.png", layers, layer_weights, init = "noise", optimizer = "lbfgs",
-              on_stall, parametrization, model = "vgg19", weights = "embedded", pooling, preprocess,
+              on_stall, parametrization, bounds, model = "vgg19", weights = "embedded", pooling, preprocess,
               device = "cpu", trace, history_precision = "float32", precision = "float32";
   int size = 224, iterations = 0, jitter = 0, stall_window = 0, scales = 0, save_every = 0, print_every = 50,
       threads = 0, history = 100;
@@ -61,6 +61,7 @@ int run(InvertArgs& a) {
   o.stall_tolerance = a.stall_tol;
   o.scales = a.scales;
   o.parametrization = parse_parametrization(a.parametrization);
+  o.bounds = parse_bounds_method(a.bounds);
   o.fourier_decay = a.fourier_decay;
   o.device = a.device;
   o.precision = parse_compute_precision(a.precision);
@@ -146,6 +147,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   a->stall_tol = d.stall_tolerance;
   a->scales = d.scales;
   a->parametrization = to_string(d.parametrization);
+  a->bounds = to_string(d.bounds);
   a->fourier_decay = d.fourier_decay;
   a->pooling = d.pooling == Pooling::kAvg ? "avg" : "max";
   CLI::App* cmd = app.add_subcommand("invert", "Feature inversion: reconstruct an image from its VGG features");
@@ -188,6 +190,10 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   cmd->add_option("--scales", a->scales,
                   "Coarse-to-fine: optimize at size/2^(N-1) first, then double; iterations split evenly")
+      ->capture_default_str();
+  cmd->add_option("--bounds", a->bounds,
+                  "box (pixels kept in [0,1] inside the optimizer: L-BFGS-B) | clamp (unbounded, clamped at the "
+                  "end); fourier is always clamped")
       ->capture_default_str();
   cmd->add_option("--parametrization", a->parametrization,
                   "pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "

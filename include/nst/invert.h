@@ -45,6 +45,10 @@ struct InvertOptions {
   /// 128 px: 20.8 / 24.2 / 26.6 dB at 100 / 200 / 300); at 224 px one iteration took 0.76 s on 1 thread.
   int iterations = 500;
   OptimizerOptions optimizer;                  ///< L-BFGS with strong-Wolfe line search by default
+  /// kBox keeps the pixels in [0,1] inside the optimizer (L-BFGS-B), so the saved image is the one
+  /// optimized; kClamp runs unbounded and clamps at the end. The fourier parametrization cannot be
+  /// boxed in pixel space and is always clamped. kPenalty/kPolish are style-only.
+  BoundsMethod bounds = BoundsMethod::kBox;
   InvertInit init = InvertInit::kNoise;
   at::Tensor init_image;                       ///< used when init == kImage (1x3xHxW RGB [0,1], resized)
   uint64_t seed = 0;                           ///< noise init and jitter

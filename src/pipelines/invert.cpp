@@ -106,6 +106,8 @@ void check_invert_options(const InvertOptions& o, int height, int width) {
   NST_CHECK(finite_nonneg(o.alpha_weight), kUsage, "--alpha-weight must be a finite number >= 0");
   NST_CHECK(std::isfinite(o.alpha) && o.alpha >= 1 && o.alpha <= 32, kUsage, "--alpha must be in [1, 32]");
   NST_CHECK(o.jitter >= 0 && o.jitter <= 1024, kUsage, "--jitter must be between 0 and 1024 px");
+  NST_CHECK(o.bounds == BoundsMethod::kBox || o.bounds == BoundsMethod::kClamp, kUsage,
+            "--bounds for invert must be box or clamp");
   NST_CHECK(std::isfinite(o.blur_sigma) && o.blur_sigma > 0 && o.blur_sigma <= 100, kUsage,
             "--blur-sigma must be in (0, 100]");
   NST_CHECK(o.stall_window >= 1 && o.stall_window <= 100000, kUsage, "--stall-window must be between 1 and 1e5");
@@ -147,7 +149,12 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
   net.set_precision(options.precision);
   configure_device(options.device, options.allow_tf32);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
-  auto optimizer = make_optimizer(options.optimizer);
+  OptimizerOptions optimizer_options = options.optimizer;
+  if (options.bounds == BoundsMethod::kBox && options.parametrization == Parametrization::kPixel) {
+    optimizer_options.lower = 0.0;
+    optimizer_options.upper = 1.0;
+  }
+  auto optimizer = make_optimizer(optimizer_options);
 
   InvertResult result;
   detail::StallDetector detector(options.stall_window, options.stall_tolerance);
