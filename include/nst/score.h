@@ -33,6 +33,9 @@ struct ScoreOptions {
   std::vector<double> style_layer_weights;    ///< per style layer; empty = all equal (1/N)
   std::vector<double> content_layer_weights;  ///< per content layer; empty = all equal (1/N)
   std::vector<double> style_blend;            ///< per style image; empty = equal; normalized to sum 1
+  /// Drop a uniform frame (scan border) of each style image first, as nst style does by default
+  /// (trim_uniform_border): the frame is not the style.
+  bool trim_style_borders = true;
 };
 
 /// The judge's weights for these options: the embedded VGG with options.judge_seed.

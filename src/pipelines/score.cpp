@@ -92,16 +92,18 @@ struct Judge::Impl {
   }
 };
 
-Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
              const ScoreOptions& options)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.options = options;
-  NST_CHECK(!styles.empty(), kUsage, "scoring needs at least one style image");
+  NST_CHECK(!given_styles.empty(), kUsage, "scoring needs at least one style image");
   NST_CHECK(!options.style_layers.empty() && !options.content_layers.empty(), kUsage,
             "scoring needs at least one style layer and one content layer");
   check_image(content, "the content image");
-  for (const auto& s : styles) check_image(s, "a style image");
+  for (const auto& s : given_styles) check_image(s, "a style image");
+  std::vector<at::Tensor> styles;
+  for (const auto& s : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(s) : s);
   std::vector<double> blend = options.style_blend;
   if (blend.empty()) blend.assign(styles.size(), 1.0);
   NST_CHECK(blend.size() == styles.size(), kUsage,
