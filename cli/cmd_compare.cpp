@@ -22,16 +22,20 @@
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
+#include "options.h"
 
 namespace nst::cli {
 namespace {
 
 const char* kDefaultSetups = "lbfgs,lbfgs-nols,lbfgs-blur,adam-0.01,adam-0.05,sgd-0.001";
 
+/// Smaller and shorter than a single run's defaults: compare runs every set-up in turn.
+constexpr int kCompareSize = 128;
+constexpr int kCompareIterations = 100;
+
 struct CompareArgs {
-  std::string problem = "style", content, style, image, layers = "conv5_1", outdir,
-              setups = kDefaultSetups, device = "cpu";
-  int size = 128, iterations = 100, threads = 0;
+  std::string problem = "style", content, style, image, layers, outdir, setups = kDefaultSetups, device;
+  int size = 0, iterations = 0, threads = 0;
   uint64_t seed = 0;
 };
 
@@ -267,8 +271,7 @@ void print_table(const CompareArgs& a, const std::vector<Outcome>& outcomes, dou
 int run(CompareArgs& a) {
   // Usage checks first, before any file is read.
   NST_CHECK(a.problem == "style" || a.problem == "invert", kUsage, "--problem must be style or invert");
-  NST_CHECK(a.size >= 16 && a.size <= kMaxImageSide, kUsage,
-            "--size must be between 16 and " + std::to_string(kMaxImageSide) + " px");
+  check_image_side(a.size);
   NST_CHECK(a.iterations >= 1, kUsage, "--iterations must be >= 1");
   std::vector<Setup> setups;
   std::set<std::string> seen;
@@ -282,7 +285,7 @@ int run(CompareArgs& a) {
   } else {
     NST_CHECK(!a.image.empty(), kUsage, "--problem invert needs --image");
   }
-  if (a.device != "cpu") NST_CHECK(cuda_available(), kUsage, "--device " + a.device + ": no CUDA device available");
+  check_device(a.device);
   std::error_code ec;
   NST_CHECK(std::filesystem::is_directory(a.outdir, ec), kIo, "output folder does not exist: " + a.outdir);
   // The plots come last: find a missing PLplot driver before minutes of optimization, not after.
@@ -291,7 +294,7 @@ int run(CompareArgs& a) {
 
   const int threads = configure_runtime(a.threads);
   VggWeights weights = load_weights("embedded", VggArch::kVgg19);
-  StyleOptions so;  // embedded-network defaults, as `nst style` uses them
+  StyleOptions so = style_defaults("embedded");  // as `nst style` uses them
   InvertOptions io;
   at::Tensor content, style_image, image;
   if (style) {
@@ -328,15 +331,14 @@ int run(CompareArgs& a) {
     std::fprintf(stderr, "nst: note: lbfgs-blur has no blur-on-stall in style transfer; it runs as lbfgs\n");
   }
 
-  install_interrupt_handler();
+  RunProgress monitor(nullptr);  // no bar, trace or saves: the rows are the record
   std::vector<Outcome> outcomes;
   for (const Setup& setup : setups) {
     Outcome out;
     out.setup = setup;
-    auto progress = [&](const IterationReport& r, const at::Tensor&) {
+    const ProgressCallback progress = monitor.callback({}, [&](const IterationReport& r) {
       out.rows.push_back({r.iteration, r.seconds, r.loss, r.total_evaluations});
-      return !interrupted();
-    };
+    });
     at::Tensor final_image;
     StopReason stop;
     if (style) {
@@ -391,23 +393,26 @@ void add_compare_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<CompareArgs>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run one problem with several optimizer set-ups from the same start; write loss curves");
-  cmd->add_option("--problem", a->problem, "style | invert")->capture_default_str();
-  cmd->add_option("-c,--content", a->content, "Content image (style)");
-  cmd->add_option("-s,--style", a->style, "Style image (style)");
-  cmd->add_option("-i,--image", a->image, "Image to reconstruct (invert)");
-  cmd->add_option("-l,--layer,--layers", a->layers, "Layer(s) to match (invert)")->capture_default_str();
+  cmd->add_option("--problem", a->problem, "style (needs --content, --style) | invert (needs --image; --layer)")
+      ->capture_default_str();
+  add_content_image(cmd, a->content);
+  add_style_images(cmd, a->style);
+  add_target_image(cmd, a->image);
+  const StyleOptions defaults_style;  // (named: gcc 12 warns falsely about temporaries' strings)
+  const InvertOptions defaults_invert;
+  add_layers(cmd, a->layers, defaults_invert);
   cmd->add_option("--outdir", a->outdir, "Existing folder for compare.csv, compare.json, <setup>.png and the plots compare_iterations.png, "
                   "compare_seconds.png, compare_images.png")
       ->required();
-  cmd->add_option("--size", a->size, "Longest side in px")->capture_default_str();
-  cmd->add_option("--iterations", a->iterations, "Iterations per set-up")->capture_default_str();
+  add_size(cmd, a->size, kCompareSize);
+  add_iterations(cmd, a->iterations, kCompareIterations);
   cmd->add_option("--setups", a->setups,
                   "Comma-separated: lbfgs (strong-Wolfe line search) | lbfgs-nols (fixed step, as neural-style) | "
                   "lbfgs-blur (invert: blur on stall; style: same as lbfgs) | adam-<lr> | sgd-<lr>")
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Random seed (noise init), the same for every set-up")->capture_default_str();
-  cmd->add_option("--threads", a->threads, "CPU threads (default: all, or OMP_NUM_THREADS)");
-  cmd->add_option("--device", a->device, "cpu | cuda | cuda:N")->capture_default_str();
+  add_seed(cmd, a->seed, defaults_style.seed);
+  add_threads(cmd, a->threads);
+  add_device(cmd, a->device, defaults_style.device);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }
 

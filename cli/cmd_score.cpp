@@ -16,12 +16,13 @@
 #include "nst/runtime.h"
 #include "nst/score.h"
 #include "nst/weights.h"
+#include "options.h"
 
 namespace nst::cli {
 namespace {
 
 struct ScoreArgs {
-  std::string content, style_blend, weights = "embedded", pooling, style_layers, content_layers, model;
+  std::string content, style_blend, weights, pooling, style_layers, content_layers, model;
   std::vector<std::string> styles, images;
   /// Longest side (px) every file is read at; 0 = the first IMAGE's own longest side, so that a
   /// result is judged at the size it was made.
@@ -32,23 +33,14 @@ struct ScoreArgs {
   CLI::Option* judge_seed_opt = nullptr;
 };
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
-const char* pooling_name(Pooling p) { return p == Pooling::kMax ? "max" : "avg"; }
-
 int run(const ScoreArgs& a) {
-  NST_CHECK(a.size == 0 || (a.size >= 16 && a.size <= kMaxImageSide), kUsage,
-            "--size must be 0 (the first image's size) or between 16 and " + std::to_string(kMaxImageSide) + " px");
+  if (a.size != 0) check_image_side(a.size);  // 0: the first image's own size
   NST_CHECK(a.weights == "embedded" || !a.judge_seed_opt->count(), kUsage,
             "--judge-seed applies to the embedded judge only, not to --weights " + a.weights);
   ScoreOptions o;
   o.arch = parse_arch(a.model);
   if (a.judge_seed_opt->count()) o.judge_seed = a.judge_seed;
-  if (!a.pooling.empty()) o.pooling = parse_pooling(a.pooling);
+  o.pooling = parse_pooling(a.pooling);
   if (!a.style_layers.empty()) o.style_layers = split_list(a.style_layers, "--style-layers");
   if (!a.content_layers.empty()) o.content_layers = split_list(a.content_layers, "--content-layers");
   if (!a.style_blend.empty()) o.style_blend = parse_numbers(a.style_blend, "--style-blend");
@@ -101,39 +93,34 @@ int run(const ScoreArgs& a) {
 void add_score_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<ScoreArgs>();
   const ScoreOptions d;  // the defaults, printed from the struct
-  a->model = to_string(d.arch);
   CLI::App* cmd = app.add_subcommand(
       "score",
       "Judge images with a network the optimizer did not see: style 0 = the style's Gram matrices, 1 = no closer "
       "than the content photo; content 0 = the content's features, 1 = as far as the style image");
-  cmd->add_option("-c,--content,--content-image", a->content, "Content image")->required();
+  add_content_image(cmd, a->content)->required();
   // One value per --style, so that the IMAGE arguments after it are not taken as styles.
-  cmd->add_option("-s,--style,--style-image", a->styles, "Style image; repeat for several")
+  add_style_images(cmd, a->styles)
       ->required()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->expected(1)
       ->allow_extra_args(false);
-  cmd->add_option("--style-blend,--style-blend-weights", a->style_blend, "Weight per style image (default equal)");
+  add_style_blend(cmd, a->style_blend);
   cmd->add_option("images", a->images, "Images to score (resized to the content's size when they differ)")
       ->required();
-  cmd->add_option("--size", a->size,
-                  "Longest side (px) all images are read and scored at (default 0: the first IMAGE's own longest "
-                  "side); an image of another shape is then resized to the content's");
-  cmd->add_option("--weights", a->weights,
-                  "Judge network: embedded (seeded random VGG, see --judge-seed) | NAME | FILE (trained VGG)")
-      ->capture_default_str();
-  cmd->add_option("--model", a->model, "vgg19 | vgg16 (embedded judge shape)")->capture_default_str();
+  // 0: the first IMAGE's own longest side, so that a result is judged at the size it was made.
+  add_size(cmd, a->size, 0);
+  add_weights(cmd, a->weights);
+  add_model(cmd, a->model, d.arch);
   a->judge_seed_opt = cmd->add_option("--judge-seed", a->judge_seed,
-                                      "Seed of the embedded judge (default " + std::to_string(d.judge_seed) +
-                                          "; nst style optimizes seed " + std::to_string(EmbeddedNetOptions{}.seed) +
-                                          ")");
-  cmd->add_option("--pooling", a->pooling, std::string("max | avg (default ") + pooling_name(d.pooling) + ")");
-  cmd->add_option("--style-layers", a->style_layers, "Judge's style layers (default " + join(d.style_layers) + ")");
-  cmd->add_option("--content-layers", a->content_layers,
-                  "Judge's content layers (default " + join(d.content_layers) + ")");
-  cmd->add_option("--threads", a->threads, "CPU threads (default: all, or OMP_NUM_THREADS)");
-  cmd->add_flag("--json", a->json,
-                "One JSON object per image (style, content, raw distances, baselines, per-layer values)");
+                                      "Seed of the embedded judge (nst style optimizes seed " +
+                                          std::to_string(EmbeddedNetOptions{}.seed) + ")");
+  a->judge_seed = d.judge_seed;
+  a->judge_seed_opt->capture_default_str();
+  add_pooling(cmd, a->pooling, pooling_name(d.pooling));
+  add_style_layers(cmd, a->style_layers, join(d.style_layers));
+  add_content_layers(cmd, a->content_layers, join(d.content_layers));
+  add_threads(cmd, a->threads);
+  add_json(cmd, a->json);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }
 

@@ -22,6 +22,7 @@
 #include "nst/error.h"
 #include "nst/weight_cache.h"
 #include "nst/weights.h"
+#include "options.h"
 
 namespace nst::cli {
 namespace {
@@ -210,16 +211,18 @@ void add_weights_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<WeightsArgs>();
   CLI::App* cmd = app.add_subcommand("weights", "Fetch, list, inspect or convert VGG weight files (.pth, .h5, .caffemodel, safetensors)");
   cmd->require_subcommand(1);
+  auto add_cache_dir = [&](CLI::App* sub) {
+    sub->add_option("--cache-dir", a->cache_dir, "Weight cache (default $NST_CACHE_DIR, $XDG_CACHE_HOME/nst, ~/.cache/nst)");
+  };
   CLI::App* info = cmd->add_subcommand("info", "Print format, architecture, layer shapes, preprocessing, SHA-256");
   info->add_option("file", a->input, "Weight file (.pth zip or legacy, safetensors), or a cached name (vgg19, ...)")
       ->required();
-  info->add_option("--cache-dir", a->cache_dir,
-                   "Weight cache (default $NST_CACHE_DIR, $XDG_CACHE_HOME/nst, ~/.cache/nst)");
+  add_cache_dir(info);
   info->callback([a, &action] { action = [a] { return run_info(*a); }; });
   CLI::App* convert = cmd->add_subcommand("convert", "Write the VGG conv layers as safetensors (nst's cache format)");
   convert->add_option("input", a->input, "Weight file (.pth zip or legacy, safetensors)")->required();
   convert->add_option("output", a->output, "Output .safetensors file (written atomically)")->required();
-  convert->add_option("--preprocess", a->preprocess, "Override the recorded input convention: caffe | torchvision");
+  add_preprocess(convert, a->preprocess);
   convert->callback([a, &action] { action = [a] { return run_convert(*a); }; });
 
   CLI::App* fetch = cmd->add_subcommand("fetch", "Download weights into the cache (SHA-256 checked, resumable): " +
@@ -231,18 +234,14 @@ void add_weights_command(CLI::App& app, std::function<int()>& action) {
                     "of the built-in URLs");
   fetch->add_option("--sha256", a->fetch.sha256,
                     "Custom download: expected SHA-256 (64 hex digits, or a prefix of >= 8)");
-  fetch->add_option("--preprocess", a->fetch.preprocess,
-                    "Custom download: input convention caffe | torchvision "
-                    "(default: decided from the file when used)");
-  fetch->add_option("--cache-dir", a->cache_dir,
-                    "Weight cache (default $NST_CACHE_DIR, $XDG_CACHE_HOME/nst, ~/.cache/nst)");
+  add_preprocess(fetch, a->fetch.preprocess);
+  add_cache_dir(fetch);
   fetch->add_flag("--force", a->fetch.force, "Download again even when a verified copy is cached");
   fetch->callback([a, &action] { action = [a] { return run_fetch(*a); }; });
   CLI::App* list = cmd->add_subcommand("list",
                                        "Show cached weights (name, file, size, preprocessing, SHA-256) and the "
                                        "names nst can fetch");
-  list->add_option("--cache-dir", a->cache_dir,
-                   "Weight cache (default $NST_CACHE_DIR, $XDG_CACHE_HOME/nst, ~/.cache/nst)");
+  add_cache_dir(list);
   list->callback([a, &action] { action = [a] { return run_list(*a); }; });
 }
 

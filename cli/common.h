@@ -10,10 +10,6 @@
 
 namespace nst::cli {
 
-/// Help text of --weights, the same for every verb.
-inline constexpr const char* kWeightsHelp =
-    "embedded | NAME (fetched, see nst weights list) | FILE (.pth, .h5, .caffemodel, safetensors; detected from content)";
-
 enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitInterrupted = 130 };
 
 /// "a,b,c" -> {"a","b","c"} (empty items are an error).

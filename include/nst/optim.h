@@ -69,6 +69,10 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
 /// Parses "lbfgs" | "adam" | "sgd"; throws nst::Error(kUsage) otherwise.
 OptimizerKind parse_optimizer_kind(const std::string& name);
 
+/// The step size front ends use for `kind` when none is given (OptimizerOptions::learning_rate
+/// stays L-BFGS's 1): adam 0.01, sgd 0.001 (see optimizer_factory.cpp for why), lbfgs 1.
+double default_learning_rate(OptimizerKind kind);
+
 /// Parses "float32" | "float16" | "bfloat16" (also fp32, fp16, half, bf16); throws nst::Error(kUsage) otherwise.
 HistoryPrecision parse_history_precision(const std::string& name);
 /// "float32" | "float16" | "bfloat16".

@@ -59,6 +59,19 @@ OptimizerKind parse_optimizer_kind(const std::string& name) {
   fail(ErrorKind::kUsage, "unknown optimizer '" + name + "' (expected lbfgs, adam or sgd)");
 }
 
+double default_learning_rate(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kLbfgs: return OptimizerOptions{}.learning_rate;  // L-BFGS: first-step scale
+    // Pixels live in [0,1] and Adam's step is scale-free (about lr per pixel per iteration).
+    case OptimizerKind::kAdam: return 0.01;
+    // SGD's step scales with the gradient, so it depends on the loss weights: 1e-2 diverged in
+    // style transfer from noise init at the default weights, 1e-3 did not. One value for every
+    // front end (invert used 1e-2): a default must not diverge; a slow start is the smaller harm.
+    case OptimizerKind::kSgd: return 1e-3;
+  }
+  return OptimizerOptions{}.learning_rate;
+}
+
 HistoryPrecision parse_history_precision(const std::string& name) {
   if (name == "float32" || name == "fp32" || name == "float") return HistoryPrecision::kFull;
   if (name == "float16" || name == "fp16" || name == "half") return HistoryPrecision::kFloat16;

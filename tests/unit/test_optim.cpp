@@ -474,6 +474,13 @@ TEST(FirstOrder, SgdDecreasesQuadraticWithinBounds) {
   expect_first_order_method_works(OptimizerKind::kSgd, 0.1);
 }
 
+TEST(Factory, DefaultLearningRatePerKind) {
+  // The one default every front end uses when --learning-rate is not given.
+  EXPECT_EQ(default_learning_rate(OptimizerKind::kLbfgs), OptimizerOptions{}.learning_rate);
+  EXPECT_EQ(default_learning_rate(OptimizerKind::kAdam), 0.01);
+  EXPECT_EQ(default_learning_rate(OptimizerKind::kSgd), 1e-3);
+}
+
 TEST(Factory, ParsesNamesAndMakesOptimizers) {
   EXPECT_EQ(parse_optimizer_kind("lbfgs"), OptimizerKind::kLbfgs);
   EXPECT_EQ(parse_optimizer_kind("sgd"), OptimizerKind::kSgd);
