@@ -23,6 +23,7 @@ namespace {
 
 struct StyleArgs {
   std::string content, output = "out.png", style_layers, content_layers, style_layer_weights, style_blend;
+  std::string style_loss;
   std::vector<std::string> styles;
   int size = 512;
   double style_scale = 1.0;
@@ -130,6 +131,8 @@ int run(StyleArgs& a) {
   if (a.style_layers_opt->count()) o.style_layers = split_list(a.style_layers, "--style-layers");
   if (!a.style_layer_weights.empty()) o.style_layer_weights = parse_numbers(a.style_layer_weights, "--style-layer-weights");
   if (!a.style_blend.empty()) o.style_blend = parse_numbers(a.style_blend, "--style-blend");
+  if (!a.style_loss.empty()) o.style_loss = parse_style_loss(a.style_loss);
+  if (!a.style_weight_opt->count()) o.style_weight = default_style_weight(o.style_loss, !embedded);  // per loss
   if (a.pooling != "auto") o.pooling = parse_pooling(a.pooling);
   if (a.init != "auto") o.init = parse_init(a.init, o);
   o.seed = a.seed;
@@ -264,6 +267,17 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
       cmd->add_option("--style-layers", a->style_layers, "Style layers (default " + join(e.style_layers) + ")");
   cmd->add_option("--style-layer-weights", a->style_layer_weights, "Weight per style layer (default 1/N each)");
   cmd->add_option("--style-blend,--style-blend-weights", a->style_blend, "Weight per style image (default equal)");
+  cmd->add_option("--style-loss", a->style_loss, [&e] {
+    std::string help = "Style statistic: gram (Gram matrices) | mean-cov (W2 distance of Gaussians fitted to the "
+                       "features) | sliced-wasserstein (sorted random projections; not tileable). Default " +
+                       to_string(e.style_loss) + "; without --style-weight each has its own weight (embedded:";
+    for (StyleLoss l : {StyleLoss::kGram, StyleLoss::kMeanCov, StyleLoss::kSlicedWasserstein}) {
+      char w[64];
+      std::snprintf(w, sizeof w, " %s %g", to_string(l).c_str(), default_style_weight(l, false));
+      help += w;
+    }
+    return help + ")";
+  }());
   cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
   cmd->add_option("--init", a->init, "noise | content | style | FILE (default content embedded, noise trained)");
   cmd->add_option("--seed", a->seed, "Random seed for noise init")->capture_default_str();
