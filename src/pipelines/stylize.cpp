@@ -241,7 +241,8 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
       first_step = false;
       // Sliced Wasserstein with redraws: new directions change f, so the optimizer's history
       // and its cached f and gradient are stale: restart it, at f(x) under the new directions.
-      if (whole && options.sliced_redraw_every > 0 && ++scale_iteration % options.sliced_redraw_every == 0 &&
+      if (whole && options.style_loss == StyleLoss::kSlicedWasserstein && options.sliced_redraw_every > 0 &&
+          ++scale_iteration % options.sliced_redraw_every == 0 &&
           step.ok) {
         whole->redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
         optimizer->reset();
