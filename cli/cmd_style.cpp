@@ -23,6 +23,7 @@ namespace {
 
 struct StyleArgs {
   std::string content, style_layers, content_layers, style_layer_weights, style_blend;
+  std::string style_loss;
   std::vector<std::string> styles;
   RunFlags run;
   NetworkFlags net;
@@ -122,6 +123,8 @@ int run(StyleArgs& a) {
   if (a.style_layers_opt->count()) o.style_layers = split_list(a.style_layers, "--style-layers");
   if (!a.style_layer_weights.empty()) o.style_layer_weights = parse_numbers(a.style_layer_weights, "--style-layer-weights");
   if (!a.style_blend.empty()) o.style_blend = parse_numbers(a.style_blend, "--style-blend");
+  if (!a.style_loss.empty()) o.style_loss = parse_style_loss(a.style_loss);
+  if (!a.style_weight_opt->count()) o.style_weight = default_style_weight(o.style_loss, !a.net.embedded());  // per loss
   if (a.init != "auto") o.init = parse_init(a.init, o);
   o.seed = r.seed;
   o.bounds = parse_bounds_method(a.bounds);
@@ -201,6 +204,17 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
       add_style_layers(cmd, a->style_layers, per_network(join(e.style_layers), join(t.style_layers)));
   cmd->add_option("--style-layer-weights", a->style_layer_weights, "Weight per style layer (default 1/N each)");
   add_style_blend(cmd, a->style_blend);
+  cmd->add_option("--style-loss", a->style_loss, [&e] {
+    std::string help = "Style statistic: gram (Gram matrices) | mean-cov (W2 distance of Gaussians fitted to the "
+                       "features) | sliced-wasserstein (sorted random projections; not tileable). Default " +
+                       to_string(e.style_loss) + "; without --style-weight each has its own weight (embedded:";
+    for (StyleLoss l : {StyleLoss::kGram, StyleLoss::kMeanCov, StyleLoss::kSlicedWasserstein}) {
+      char w[64];
+      std::snprintf(w, sizeof w, " %s %g", to_string(l).c_str(), default_style_weight(l, false));
+      help += w;
+    }
+    return help + ")";
+  }());
   cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
   add_init(cmd, a->init, "auto");
   add_bounds(cmd, a->bounds, e.bounds);

@@ -28,10 +28,27 @@ enum class BoundsMethod {
 BoundsMethod parse_bounds_method(const std::string& name);
 std::string to_string(BoundsMethod method);
 
+/// The statistic the style loss compares, per style layer (each in src/losses/):
+enum class StyleLoss {
+  kGram,               ///< "gram": mean over CxC of (G(F) − G_target)², G = F Fᵀ/(C·H·W) (Gatys)
+  kMeanCov,            ///< "mean-cov": W2² between Gaussians fitted to the features, / C (crowsonkb)
+  kSlicedWasserstein,  ///< "sliced-wasserstein": sorted random 1-D projections (Heitz et al. 2021)
+};
+/// "gram" | "mean-cov" | "sliced-wasserstein"; throws nst::Error(kUsage) otherwise.
+StyleLoss parse_style_loss(const std::string& name);
+std::string to_string(StyleLoss loss);
+
+/// Default style weight for a loss (StyleOptions::style_weight is the Gram one, 1e7 embedded,
+/// 100 for trained VGG weights). The other losses have other units, so their weights were set to
+/// give the style term at the content init (the default start) the same value as Gram's
+/// default does, on the measured pairs (README, "Style losses").
+double default_style_weight(StyleLoss loss, bool trained_weights);
+
 /// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
 struct StyleOptions {
   double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
-  double style_weight = 1e7;     ///< weight of the style loss (mean squared Gram difference, summed over layers)
+  double style_weight = 1e7;     ///< weight of the style loss (summed over layers); tuned for kGram:
+                                 ///< with another style_loss use default_style_weight(style_loss, ...)
   double tv_weight = 10.0;       ///< weight of the total-variation loss (mean squared pixel difference)
   std::vector<std::string> content_layers{"relu3_1"};
   std::vector<std::string> style_layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
@@ -40,9 +57,17 @@ struct StyleOptions {
   /// Drop a uniform frame (scan border) from each style image before its statistics are taken
   /// (trim_uniform_border): a framed style otherwise paints a dark frame into the output.
   bool trim_style_borders = true;
+  StyleLoss style_loss = StyleLoss::kGram;
+  /// kSlicedWasserstein: random directions per layer (0 = the layer's channel count). They are
+  /// drawn once from `seed` and kept for the whole run: redrawn at every evaluation, f would not
+  /// be a function, and L-BFGS's line search needs one.
+  int sliced_directions = 0;
+  /// kSlicedWasserstein: redraw the directions every this many iterations (with a fresh optimizer
+  /// history, as Heitz et al. restart L-BFGS); 0 = fixed for the whole run.
+  int sliced_redraw_every = 0;
   InitKind init = InitKind::kContent;
   at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
-  uint64_t seed = 0;              ///< noise init
+  uint64_t seed = 0;              ///< noise init; sliced-Wasserstein directions
   int iterations = 500;           ///< at the final (full) size
   /// Coarse-to-fine: the number of sizes. Scale s (0 = coarsest) optimizes the content resized by
   /// 1/scale_factor^(scales-1-s), with content and style targets recomputed at that size; each
@@ -52,7 +77,8 @@ struct StyleOptions {
   int coarse_iterations = -1;     ///< iterations at each coarser scale; -1 = the same as iterations
   /// Tiled evaluation for images whose activations do not fit: the network runs on overlapping
   /// tiles of this core side (px, rounded up to the deepest layer's stride; 0 = whole image).
-  /// Gram matrices are summed over all tiles before the loss, so the result does not change.
+  /// Gram matrices (and mean-cov moments) are summed over all tiles before the loss, so the
+  /// result does not change. Sliced Wasserstein needs whole sorted projections: not tileable.
   int tile_size = 0;
   OptimizerOptions optimizer;     ///< its bounds are replaced according to `bounds`
   /// kBox: the saved image is the optimized one. bench_bounds, 128 px, 100 iterations, embedded net,

@@ -2,6 +2,10 @@
 
 #include <torch/csrc/autograd/autograd.h>
 
+#include <utility>
+
+#include "nst/error.h"
+
 #include "nst/error.h"
 #include "nst/losses.h"
 
@@ -36,19 +40,84 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
     for (const auto& name : options.content_layers) content_targets_[name] = features.at(name).detach().clone();
   }
   if (options.style_weight != 0) {
+    std::map<std::string, std::pair<at::Tensor, at::Tensor>> moments;  // kMeanCov: blended μ, E[ffᵀ]
     for (size_t s = 0; s < styles.size(); ++s) {
       auto features = net_.forward(styles[s]);
+      const double share = blend[s] / blend_sum;
       for (const auto& name : style_layers) {
-        at::Tensor g = gram_matrix(features.at(name)) * (blend[s] / blend_sum);
-        auto it = style_targets_.find(name);
-        if (it == style_targets_.end()) {
-          style_targets_[name] = g;
-        } else {
-          it->second += g;
+        const at::Tensor& f = features.at(name);
+        has_style_ = true;
+        switch (options.style_loss) {
+          case StyleLoss::kGram: {
+            at::Tensor g = gram_matrix(f) * share;
+            auto it = style_targets_.find(name);
+            if (it == style_targets_.end()) {
+              style_targets_[name] = g;
+            } else {
+              it->second += g;
+            }
+            break;
+          }
+          case StyleLoss::kMeanCov: {
+            auto [mean, second] = feature_moments(f.to(at::kDouble));
+            auto it = moments.find(name);
+            if (it == moments.end()) {
+              moments[name] = {mean * share, second * share};
+            } else {
+              it->second.first += mean * share;
+              it->second.second += second * share;
+            }
+            break;
+          }
+          case StyleLoss::kSlicedWasserstein: {
+            Sliced& sl = sliced_[name];
+            sl.style_features.push_back(f.reshape({f.size(1), -1}).detach().clone());
+            sl.blend.push_back(share);
+            break;
+          }
         }
       }
     }
+    for (const auto& [name, m] : moments) mean_cov_targets_[name] = mean_cov_target(m.first, m.second);
+    if (options.style_loss == StyleLoss::kSlicedWasserstein) redraw_directions(0);
   }
+}
+
+void StyleObjective::redraw_directions(uint64_t round) {
+  // One stream per (seed, round, layer): layers never share directions, runs repeat exactly.
+  uint64_t layer_index = 0;
+  for (auto& [name, sl] : sliced_) {
+    const int64_t channels = sl.style_features.front().size(0);
+    const int64_t count = options_.sliced_directions > 0 ? options_.sliced_directions : channels;
+    const uint64_t stream = options_.seed * 0x9E3779B97F4A7C15ull + round * 1000003ull + layer_index++;
+    sl.directions = random_directions(channels, count, stream).to(sl.style_features.front().device());
+    sl.target = at::Tensor();  // rebuilt for the image's size at the next evaluation
+  }
+}
+
+at::Tensor StyleObjective::style_term(const std::string& name, const at::Tensor& features) {
+  switch (options_.style_loss) {
+    case StyleLoss::kGram: return style_loss(features, style_targets_.at(name));
+    case StyleLoss::kMeanCov: return mean_cov_loss(features, mean_cov_targets_.at(name));
+    case StyleLoss::kSlicedWasserstein: {
+      Sliced& sl = sliced_.at(name);
+      const int64_t n = features.size(2) * features.size(3);
+      if (!sl.target.defined() || sl.target.size(1) != n) {
+        // The blend's mixture: every style's projected samples, each weighing share / M_s.
+        at::NoGradGuard no_grad;
+        std::vector<at::Tensor> values, weights;
+        for (size_t s = 0; s < sl.style_features.size(); ++s) {
+          const at::Tensor& f = sl.style_features[s];
+          values.push_back(at::mm(sl.directions.to(f.scalar_type()), f));
+          weights.push_back(at::full({f.size(1)}, sl.blend[s] / static_cast<double>(f.size(1)),
+                                     f.options().dtype(at::kDouble)));
+        }
+        sl.target = weighted_quantiles(at::cat(values, 1), at::cat(weights), n).to(features.scalar_type());
+      }
+      return sliced_wasserstein_loss(features, sl.directions, sl.target);
+    }
+  }
+  return {};
 }
 
 double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
@@ -63,8 +132,9 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
       parts_["content:" + name] = term.item<double>();
       total = total + term;
     }
-    for (const auto& [name, target] : style_targets_) {
-      at::Tensor term = options_.style_weight * layer_weights_.at(name) * style_loss(features.at(name), target);
+    for (const auto& [name, layer_weight] : layer_weights_) {
+      if (!has_style_) break;
+      at::Tensor term = options_.style_weight * layer_weight * style_term(name, features.at(name));
       parts_["style:" + name] = term.item<double>();
       total = total + term;
     }

@@ -1,12 +1,14 @@
 #pragma once
 // The style-transfer objective: f(x) = wc·content + ws·Σ style + wtv·TV, with its gradient.
-// Targets (content features, blended style Grams) are computed once at construction.
+// Targets (content features, blended style statistics for the chosen StyleLoss) are computed
+// once at construction.
 #include <ATen/ATen.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "nst/losses.h"
 #include "nst/network.h"
 #include "nst/stylize.h"
 
@@ -23,11 +25,29 @@ class StyleObjective {
   /// Weighted loss parts of the latest evaluation.
   const std::map<std::string, double>& parts() const { return parts_; }
 
+  /// Sliced Wasserstein: draw new directions (from options.seed and `round`; round 0 is the
+  /// construction's) and the targets that go with them. Changes f: restart the optimizer.
+  void redraw_directions(uint64_t round);
+
+  /// The unweighted style loss of one layer's features (the chosen StyleLoss against its target).
+  at::Tensor style_term(const std::string& layer, const at::Tensor& features);
+
  private:
   const FeatureNet& net_;
   StyleOptions options_;
   std::map<std::string, at::Tensor> content_targets_;
-  std::map<std::string, at::Tensor> style_targets_;  // blended Gram matrices
+  std::map<std::string, at::Tensor> style_targets_;  // kGram: blended Gram matrices
+  std::map<std::string, MeanCovTarget> mean_cov_targets_;  // kMeanCov: from blended moments
+  // kSlicedWasserstein: per layer the styles' features (C x M each), their blend weights, the
+  // directions, and the target quantiles for the image's position count (made at first use).
+  struct Sliced {
+    std::vector<at::Tensor> style_features;
+    std::vector<double> blend;
+    at::Tensor directions;
+    at::Tensor target;
+  };
+  std::map<std::string, Sliced> sliced_;
+  bool has_style_ = false;
   std::map<std::string, double> layer_weights_;
   std::map<std::string, double> parts_;
 };

@@ -15,6 +15,20 @@
 #include "pipelines/tiled_style_objective.h"
 
 namespace nst {
+namespace {
+
+// Style weights of the non-Gram losses (README, "Style losses"). Embedded: measured by
+// bench/bench_style_loss: the weight that gives the style term at the content init the value
+// Gram's has at 1e7 (geometric mean over chelsea+starry_night and astronaut+shipwreck at 128 px:
+// 3221 and 3584; matching the gradient norm instead gives 3652 and 3814). Trained weights: not
+// measured (no trained VGG on the machine that tuned them): crowsonkb's tuned W2 balance,
+// style 1 : content 0.015, at our trained content weight 5, rounded; the same for sliced.
+constexpr double kEmbeddedMeanCovWeight = 3200;
+constexpr double kEmbeddedSlicedWeight = 3600;
+constexpr double kTrainedMeanCovWeight = 300;
+constexpr double kTrainedSlicedWeight = 300;
+
+}  // namespace
 
 std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options) {
   const double factor = std::pow(options.scale_factor, -(options.scales - 1 - scale));
@@ -52,6 +66,10 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   for (double w : o.style_layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "style layer weights must be >= 0");
   NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
   NST_CHECK(o.tile_size >= 0 && o.tile_size <= 1 << 20, kUsage, "--tile-size must be >= 0 px");
+  NST_CHECK(o.style_loss != StyleLoss::kSlicedWasserstein || o.tile_size == 0, kUsage,
+            "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
+  NST_CHECK(o.sliced_directions >= 0 && o.sliced_redraw_every >= 0, kUsage,
+            "sliced-Wasserstein directions and redraw interval must be >= 0");
   NST_CHECK(o.scales >= 1 && o.scales <= 12, kUsage, "--scales must be between 1 and 12");
   NST_CHECK(std::isfinite(o.scale_factor) && o.scale_factor > 1.0 && o.scale_factor <= 4.0, kUsage,
             "--scale-factor must be in (1, 4]");
@@ -116,6 +134,32 @@ std::string to_string(BoundsMethod method) {
     case BoundsMethod::kPolish: return "polish";
   }
   return "?";
+}
+
+StyleLoss parse_style_loss(const std::string& name) {
+  if (name == "gram") return StyleLoss::kGram;
+  if (name == "mean-cov" || name == "w2") return StyleLoss::kMeanCov;
+  if (name == "sliced-wasserstein" || name == "sw") return StyleLoss::kSlicedWasserstein;
+  fail(ErrorKind::kUsage, "--style-loss must be gram, mean-cov or sliced-wasserstein, got '" + name + "'");
+}
+
+std::string to_string(StyleLoss loss) {
+  switch (loss) {
+    case StyleLoss::kGram: return "gram";
+    case StyleLoss::kMeanCov: return "mean-cov";
+    case StyleLoss::kSlicedWasserstein: return "sliced-wasserstein";
+  }
+  return "?";
+}
+
+double default_style_weight(StyleLoss loss, bool trained_weights) {
+  const double gram = trained_weights ? trained_vgg_style_defaults().style_weight : StyleOptions{}.style_weight;
+  switch (loss) {
+    case StyleLoss::kGram: return gram;
+    case StyleLoss::kMeanCov: return trained_weights ? kTrainedMeanCovWeight : kEmbeddedMeanCovWeight;
+    case StyleLoss::kSlicedWasserstein: return trained_weights ? kTrainedSlicedWeight : kEmbeddedSlicedWeight;
+  }
+  return gram;
 }
 
 std::string to_string(StopReason reason) {
@@ -191,9 +235,20 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
                                  std::to_string(w) + "x" + std::to_string(h)
                            : "";
     bool first_step = true;
-    loop_options.hook = [&](StepResult&, at::Tensor&, std::string& event) {
+    int scale_iteration = 0;
+    loop_options.hook = [&](StepResult& step, at::Tensor& xs, std::string& event) {
       if (first_step) event = scale_event;
       first_step = false;
+      // Sliced Wasserstein with redraws: new directions change f, so the optimizer's history
+      // and its cached f and gradient are stale: restart it, at f(x) under the new directions.
+      if (whole && options.style_loss == StyleLoss::kSlicedWasserstein && options.sliced_redraw_every > 0 &&
+          ++scale_iteration % options.sliced_redraw_every == 0 &&
+          step.ok) {
+        whole->redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
+        optimizer->reset();
+        at::Tensor g;
+        step.loss = (*whole)(xs, g);
+      }
       return true;
     };
     const int iterations = finest ? options.iterations : coarse_iterations;

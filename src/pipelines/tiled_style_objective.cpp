@@ -97,6 +97,8 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
                                          const std::vector<at::Tensor>& styles, const StyleOptions& options)
     : net_(net), options_(options), geometry_(tile_geometry(net.weights().arch, net.requested_layers())) {
   NST_CHECK(options.tile_size > 0, kUsage, "tiled objective without a tile size");
+  NST_CHECK(options.style_loss != StyleLoss::kSlicedWasserstein, kUsage,
+            "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
   const auto& style_layers = options.style_layers;
   for (size_t i = 0; i < style_layers.size(); ++i) {
     layer_weights_[style_layers[i]] =
@@ -129,9 +131,23 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
     for (const auto& [name, target] : content_targets_) content_sizes_[name] = target.numel();
   }
   if (options.style_weight != 0) {
+    std::map<std::string, std::pair<at::Tensor, at::Tensor>> moments;  // kMeanCov: blended μ, E[ffᵀ]
     for (size_t s = 0; s < styles.size(); ++s) {
       Sums sums = accumulate(styles[s], /*with_content=*/false);
       for (const auto& name : style_layers) {
+        if (options.style_loss == StyleLoss::kMeanCov) {
+          const double n = static_cast<double>(sums.positions.at(name)), share = blend[s] / blend_sum;
+          at::Tensor mean = sums.sum.at(name).to(at::kDouble) / n * share;
+          at::Tensor second = sums.gram.at(name).to(at::kDouble) / n * share;
+          auto it = moments.find(name);
+          if (it == moments.end()) {
+            moments[name] = {mean, second};
+          } else {
+            it->second.first += mean;
+            it->second.second += second;
+          }
+          continue;
+        }
         const at::Tensor& g = sums.gram.at(name);
         at::Tensor gram = g / static_cast<double>(g.size(0) * sums.positions.at(name)) * (blend[s] / blend_sum);
         auto it = style_targets_.find(name);
@@ -142,6 +158,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
         }
       }
     }
+    for (const auto& [name, m] : moments) mean_cov_targets_[name] = mean_cov_target(m.first, m.second);
   }
 }
 
@@ -165,6 +182,15 @@ TiledStyleObjective::Sums TiledStyleObjective::accumulate(const at::Tensor& imag
         it->second += ffT;
       }
       sums.positions[name] += f.size(1);
+      if (options_.style_loss == StyleLoss::kMeanCov) {
+        at::Tensor column_sum = f.sum(1);
+        auto s = sums.sum.find(name);
+        if (s == sums.sum.end()) {
+          sums.sum[name] = column_sum;
+        } else {
+          s->second += column_sum;
+        }
+      }
     }
     if (!with_content) continue;
     for (const auto& [name, target] : content_targets_) {
@@ -193,6 +219,23 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     // L = w·mean((G − A)²), G = F Fᵀ / n  ⇒  ∂L/∂F = 2·(2w (G − A) / C²)·F / n.
     pull[name] = diff * (2.0 * w / static_cast<double>(channels * channels) / n);
   }
+  std::map<std::string, at::Tensor> pull_mean;  // kMeanCov: the gradient's part m_l 1ᵀ
+  for (const auto& [name, target] : mean_cov_targets_) {
+    // L(μ, S), μ = ΣF/n, S = ΣF Fᵀ/n: autograd on the two small statistics gives ∂L/∂μ and
+    // ∂L/∂S; then ∂L/∂F = (∂L/∂μ / n) 1ᵀ + (∂L/∂S + ∂L/∂Sᵀ)/n · F, pulled back per tile below.
+    at::AutoGradMode stats_grad(true);
+    const double n = static_cast<double>(sums.positions.at(name));
+    const double w = options_.style_weight * layer_weights_.at(name);
+    at::Tensor mean = (sums.sum.at(name).to(at::kDouble) / n).requires_grad_(true);
+    at::Tensor second = (sums.gram.at(name).to(at::kDouble) / n).requires_grad_(true);
+    at::Tensor loss = mean_cov_loss_from_moments(mean, second, target) * w;
+    const double term = loss.item<double>();
+    parts_["style:" + name] = term;
+    total += term;
+    auto g = torch::autograd::grad({loss}, {mean, second});
+    pull_mean[name] = (g[0] / n).to(x.scalar_type());
+    pull[name] = (g[1] / n).to(x.scalar_type());  // Σ M ⊙ F Fᵀ has gradient (M + Mᵀ) F
+  }
   for (const auto& [name, sum] : sums.content) {
     const double term = options_.content_weight * sum / static_cast<double>(content_sizes_.at(name));
     parts_["content:" + name] = term;
@@ -217,6 +260,8 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
       // Σ F ⊙ (M F) written as Σ M ⊙ (F Fᵀ): the same value and gradient (2 M F, M symmetric),
       // but only C×C temporaries instead of two more copies of the features.
       surrogate = surrogate + (m * at::mm(f, f.t())).sum();
+      auto mean_it = pull_mean.find(name);
+      if (mean_it != pull_mean.end()) surrogate = surrogate + at::dot(mean_it->second, f.sum(1));
     }
     for (const auto& [name, target] : content_targets_) {
       const int64_t stride = layer_stride(name);

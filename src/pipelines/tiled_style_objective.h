@@ -1,7 +1,8 @@
 #pragma once
 // The style objective evaluated tile by tile, for images whose activations do not fit in memory,
 // without seams: tiles overlap by the deepest layer's reach, each feature position belongs to
-// exactly one tile's core, Gram matrices are summed over all cores before the loss, and each
+// exactly one tile's core, Gram matrices (mean-cov: also feature sums) are summed over all cores
+// before the loss, and each
 // tile's gradient is pulled back through its own forward pass. The loss and gradient equal the
 // untiled ones up to float rounding (tests/unit/test_tiling.cpp).
 #include <ATen/ATen.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nst/losses.h"
 #include "nst/network.h"
 #include "nst/stylize.h"
 
@@ -49,6 +51,7 @@ class TiledStyleObjective {
  private:
   struct Sums {
     std::map<std::string, at::Tensor> gram;   // Σ over cores of F Fᵀ, per style layer
+    std::map<std::string, at::Tensor> sum;    // kMeanCov: Σ over cores of F (per channel)
     std::map<std::string, int64_t> positions; // feature positions summed, per style layer
     std::map<std::string, double> content;    // Σ (F − T)², per content layer
   };
@@ -59,7 +62,8 @@ class TiledStyleObjective {
   TileGeometry geometry_;
   std::map<std::string, at::Tensor> content_targets_;  // whole-image features
   std::map<std::string, int64_t> content_sizes_;       // elements of each whole-image target
-  std::map<std::string, at::Tensor> style_targets_;    // blended Gram matrices
+  std::map<std::string, at::Tensor> style_targets_;    // kGram: blended Gram matrices
+  std::map<std::string, MeanCovTarget> mean_cov_targets_;  // kMeanCov: from blended moments
   std::map<std::string, double> layer_weights_;
   std::map<std::string, double> parts_;
 };

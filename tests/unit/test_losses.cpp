@@ -96,3 +96,118 @@ TEST(Losses, RangeGradientMatchesFiniteDifferences) {
   EXPECT_LT(gradient_error([](const at::Tensor& x) { return nst::range_loss(x); }, random({1, 3, 6, 5}, 10) * 2 - 0.5),
             1e-5);
 }
+
+// ---- Style losses beyond Gram (issue 17): mean-cov (W2 of Gaussians) and sliced Wasserstein.
+namespace {
+
+double gradient_error_of(const std::function<at::Tensor(const at::Tensor&)>& f, const at::Tensor& x) {
+  return gradient_error(f, x);
+}
+
+// Target Gaussian of features `f` (1xCxHxW).
+nst::MeanCovTarget target_of(const at::Tensor& f) {
+  auto [mean, second] = nst::feature_moments(f);
+  return nst::mean_cov_target(mean, second);
+}
+
+}  // namespace
+
+TEST(Losses, MeanCovIsZeroAtTheTargetAndPositiveElsewhere) {
+  at::Tensor f = random({1, 6, 5, 7}, 11);
+  EXPECT_NEAR(nst::mean_cov_loss(f, target_of(f)).item<double>(), 0.0, 1e-10);
+  EXPECT_GT(nst::mean_cov_loss(random({1, 6, 5, 7}, 12), target_of(f)).item<double>(), 1e-4);
+}
+
+TEST(Losses, MeanCovOfOneChannelIsTheW2OfTwoNormals) {
+  // C = 1: W2² = (μ − μs)² + (σ − σs)², with the ridge inside both variances.
+  at::Tensor a = random({1, 1, 6, 6}, 13) * 2, b = random({1, 1, 4, 5}, 14) + 0.5;
+  const double sa = std::sqrt(a.var(false).item<double>() + nst::kMeanCovRidge);
+  const double sb = std::sqrt(b.var(false).item<double>() + nst::kMeanCovRidge);
+  const double dm = a.mean().item<double>() - b.mean().item<double>();
+  EXPECT_NEAR(nst::mean_cov_loss(a, target_of(b)).item<double>(), dm * dm + (sa - sb) * (sa - sb), 1e-12);
+}
+
+TEST(Losses, MeanCovGradientMatchesFiniteDifferences) {
+  nst::MeanCovTarget target = target_of(random({1, 5, 7, 6}, 17));
+  EXPECT_LT(gradient_error_of([&](const at::Tensor& x) { return nst::mean_cov_loss(x, target); },
+                              random({1, 5, 7, 6}, 18)),
+            1e-5);
+}
+
+TEST(Losses, MeanCovGradientMatchesFiniteDifferencesWhenRankDeficient) {
+  // 12 channels, 2x3 positions: both covariances have rank <= 6; the ridge keeps the root smooth.
+  nst::MeanCovTarget target = target_of(random({1, 12, 2, 2}, 19));
+  EXPECT_LT(gradient_error_of([&](const at::Tensor& x) { return nst::mean_cov_loss(x, target); },
+                              random({1, 12, 2, 3}, 20)),
+            1e-5);
+}
+
+TEST(Losses, MeanCovInFloat32IsCloseToFloat64) {
+  at::Tensor a = random({1, 64, 6, 6}, 21), b = random({1, 64, 8, 8}, 22) * 1.5;  // rank-deficient
+  const double d = nst::mean_cov_loss(a, target_of(b)).item<double>();
+  const double f = nst::mean_cov_loss(a.to(at::kFloat), target_of(b.to(at::kFloat))).item<double>();
+  EXPECT_NEAR(f, d, 1e-4 * d);
+}
+
+TEST(Losses, SqrtmSquaresBack) {
+  at::Tensor m = random({7, 4}, 23);
+  at::Tensor a = at::mm(m, m.t());  // rank 4 of 7: PSD, singular
+  at::Tensor r = nst::sqrtm_psd(a);
+  EXPECT_LT((at::mm(r, r) - a).abs().max().item<double>(), 1e-10);
+}
+
+TEST(Losses, RandomDirectionsAreUnitAndSeeded) {
+  at::Tensor d = nst::random_directions(9, 5, 3);
+  ASSERT_EQ(d.sizes(), (std::vector<int64_t>{5, 9}));
+  EXPECT_LT((d.norm(2, {1}) - 1).abs().max().item<float>(), 1e-6);
+  EXPECT_TRUE(at::equal(d, nst::random_directions(9, 5, 3)));
+  EXPECT_FALSE(at::equal(d, nst::random_directions(9, 5, 4)));
+}
+
+TEST(Losses, WeightedQuantilesOfEqualWeightsAreTheSortedSample) {
+  at::Tensor v = random({3, 10}, 24);
+  at::Tensor q = nst::weighted_quantiles(v, at::ones({10}, at::kDouble), 10);
+  EXPECT_LT((q - std::get<0>(v.sort(1))).abs().max().item<double>(), 1e-12);
+}
+
+TEST(Losses, WeightedQuantilesResampleLinearly) {
+  // 3 values at probabilities 1/6, 1/2, 5/6; 6 quantiles at (i + ½)/6.
+  at::Tensor v = at::tensor({2.0, 0.0, 1.0}, at::kDouble).view({1, 3});
+  at::Tensor q = nst::weighted_quantiles(v, at::ones({3}, at::kDouble), 6).view(-1);
+  const double want[] = {0.0, 0.25, 0.75, 1.25, 1.75, 2.0};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(q[i].item<double>(), want[i], 1e-12) << i;
+}
+
+TEST(Losses, WeightedQuantilesOfABlendAreThoseOfTheMixture) {
+  // Weights 1 : 3: sample 0 covers [0, ¼] (middle ⅛), sample 1 [¼, 1] (middle ⅝); quantiles at
+  // ⅛, ⅜, ⅝, ⅞ are 0, the midway 0.5, then 1, 1.
+  at::Tensor two = at::tensor({1.0, 0.0}, at::kDouble).view({1, 2});
+  at::Tensor q = nst::weighted_quantiles(two, at::tensor({3.0, 1.0}, at::kDouble), 4).view(-1);
+  const double want[] = {0.0, 0.5, 1.0, 1.0};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(q[i].item<double>(), want[i], 1e-12) << i;
+  at::Tensor a = random({2, 6}, 25), b = random({2, 3}, 26) + 0.3;
+  // Equal sizes and an equal blend: exactly the quantiles of the pooled samples.
+  at::Tensor c = random({2, 6}, 27);
+  at::Tensor pooled = nst::weighted_quantiles(at::cat({a, c}, 1), at::ones({12}, at::kDouble), 12);
+  EXPECT_LT((pooled - std::get<0>(at::cat({a, c}, 1).sort(1))).abs().max().item<double>(), 1e-12);
+  // A zero blend weight removes that style.
+  at::Tensor only_a = nst::weighted_quantiles(at::cat({a, b}, 1), at::cat({at::ones({6}), at::zeros({3})}), 6);
+  EXPECT_LT((only_a - std::get<0>(a.sort(1))).abs().max().item<double>(), 1e-12);
+}
+
+TEST(Losses, SlicedWassersteinIsZeroAtItsOwnSortedProjections) {
+  at::Tensor f = random({1, 6, 4, 5}, 27), d = nst::random_directions(6, 6, 1).to(at::kDouble);
+  EXPECT_EQ(nst::sliced_wasserstein_loss(f, d, nst::sorted_projections(f, d)).item<double>(), 0.0);
+  // A permutation of the positions does not change the distribution.
+  at::Tensor shuffled = f.reshape({6, 20}).index_select(1, at::randperm(20, at::kLong)).reshape({1, 6, 4, 5});
+  EXPECT_NEAR(nst::sliced_wasserstein_loss(shuffled, d, nst::sorted_projections(f, d)).item<double>(), 0.0, 1e-24);
+}
+
+TEST(Losses, SlicedWassersteinGradientMatchesFiniteDifferences) {
+  at::Tensor d = nst::random_directions(5, 5, 2).to(at::kDouble);
+  at::Tensor target = nst::weighted_quantiles(nst::sorted_projections(random({1, 5, 6, 9}, 28), d).reshape({5, -1}),
+                                              at::ones({54}, at::kDouble), 42);  // resampled 54 -> 42
+  EXPECT_LT(gradient_error_of([&](const at::Tensor& x) { return nst::sliced_wasserstein_loss(x, d, target); },
+                              random({1, 5, 7, 6}, 29)),
+            1e-5);
+}

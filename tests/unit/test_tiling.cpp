@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "nst/error.h"
 #include "nst/image.h"
 #include "nst/losses.h"
 #include "nst/stylize.h"
@@ -114,6 +115,48 @@ TEST(Tiling, ATiledRunMatchesAnUntiledRun) {
   const nst::StyleResult tiled = nst::run_style(weights, content, {style}, o);
   EXPECT_NEAR(tiled.last.loss, whole.last.loss, 1e-3 * whole.last.loss);
   EXPECT_LT((tiled.image - whole.image).abs().max().item<float>(), 2e-3);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Tiling, MeanCovEqualsTheWholeImageInDoublePrecision) {
+  const nst::VggWeights weights = embedded_as(at::kDouble);
+  nst::StyleOptions o;
+  o.style_loss = nst::StyleLoss::kMeanCov;
+  o.style_weight = nst::default_style_weight(o.style_loss, false);
+  o.content_layers = {"relu2_1"};
+  o.style_layers = {"relu1_1", "relu2_1", "relu3_1"};
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 75).to(at::kDouble);
+  at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64).to(at::kDouble);
+  at::Tensor x = (content + 0.1 * at::randn(content.sizes(), at::kDouble)).contiguous();
+  expect_same(weights, o, content, style, x, /*tile=*/16, 1e-8);
+}
+
+TEST(Tiling, MeanCovEqualsTheWholeImageInFloat) {
+  const nst::VggWeights weights = embedded_as(at::kFloat);
+  nst::StyleOptions o;
+  o.style_loss = nst::StyleLoss::kMeanCov;
+  o.style_weight = nst::default_style_weight(o.style_loss, false);
+  o.style_layers = {"relu1_1", "relu2_1", "relu3_1"};
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 80);
+  at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64);
+  at::Tensor x = (content + 0.1 * at::randn(content.sizes())).contiguous();
+  expect_same(weights, o, content, style, x, /*tile=*/16, 1e-4);
+}
+
+TEST(Tiling, SlicedWassersteinIsRefused) {
+  nst::StyleOptions o;
+  o.style_loss = nst::StyleLoss::kSlicedWasserstein;
+  o.tile_size = 32;
+  try {
+    nst::check_style_options(o, 1);
+    FAIL() << "no error";
+  } catch (const nst::Error& e) {
+    EXPECT_EQ(e.kind(), nst::ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("cannot be tiled"), std::string::npos);
+  }
 }
 
 }  // namespace
