@@ -31,7 +31,6 @@ INTENTIONAL = {
     "--tv-weight": {"invert": "InvertOptions::tv_weight weighs another prior (TV^beta, mean over pixels)"},
     "--content-layers": {"score": "ScoreOptions::content_layers: the judge reads other layers than the optimizer"},
     "--init": {"invert": "InvertOptions::init: noise (style's auto starts from the content for the embedded network)"},
-    "--bounds": {"invert": "InvertOptions::bounds: box, so that the saved image is the optimized one"},
 }
 EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "weights", "weights info", "weights convert",
                   "weights fetch", "weights list"}
