@@ -215,12 +215,12 @@ void add_weights_command(CLI::App& app, std::function<int()>& action) {
     sub->add_option("--cache-dir", a->cache_dir, "Weight cache (default $NST_CACHE_DIR, $XDG_CACHE_HOME/nst, ~/.cache/nst)");
   };
   CLI::App* info = cmd->add_subcommand("info", "Print format, architecture, layer shapes, preprocessing, SHA-256");
-  info->add_option("file", a->input, "Weight file (.pth zip or legacy, safetensors), or a cached name (vgg19, ...)")
+  info->add_option("file", a->input, "Weight file (.pth zip or legacy, safetensors, Keras .h5, .caffemodel; detected from content), or a cached name (vgg19, ...)")
       ->required();
   add_cache_dir(info);
   info->callback([a, &action] { action = [a] { return run_info(*a); }; });
   CLI::App* convert = cmd->add_subcommand("convert", "Write the VGG conv layers as safetensors (nst's cache format)");
-  convert->add_option("input", a->input, "Weight file (.pth zip or legacy, safetensors)")->required();
+  convert->add_option("input", a->input, "Weight file (.pth zip or legacy, safetensors, Keras .h5, .caffemodel; detected from content)")->required();
   convert->add_option("output", a->output, "Output .safetensors file (written atomically)")->required();
   add_preprocess(convert, a->preprocess);
   convert->callback([a, &action] { action = [a] { return run_convert(*a); }; });
