@@ -150,20 +150,14 @@ void LbfgsOptimizer::remember(const at::Tensor& x_old, const at::Tensor& x_new,
 
 StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {
   at::NoGradGuard no_grad;
-  check_step_input(x);
   StepResult result;
-  if (!cache_.matches(x)) {  // x edited outside: old curvature pairs are stale
+  bool stale = false;
+  const bool finite = begin_lbfgs_step(x, f, options_.lower, options_.upper, cache_, &stale, result);
+  if (stale) {  // x edited outside: old curvature pairs are stale
     history_.clear();
     fresh_ = true;
   }
-  bool finite = true;
-  result.evaluations = cache_.refresh(x, f, options_.lower, options_.upper, &finite);
-  result.loss = cache_.f();
-  if (!finite) {
-    result.ok = false;
-    result.failure = "lbfgs: objective or gradient is not finite at the current x";
-    return result;
-  }
+  if (!finite) return result;
   const double f0 = cache_.f();
   const at::Tensor g0 = cache_.g();
   const at::Tensor& gp = g0;

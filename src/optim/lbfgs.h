@@ -131,6 +131,24 @@ class PointCache {
   double f_ = 0;
 };
 
+/// The start every L-BFGS step shares (plain and bounded): *stale tells whether x was edited outside
+/// the optimizer (its curvature pairs no longer apply); the cache is made to describe x and result
+/// gets the evaluations and the loss. False (result.ok = false, failure set) when f or its gradient
+/// is not finite at x.
+inline bool begin_lbfgs_step(at::Tensor& x, const Objective& f, double lower, double upper, PointCache& cache,
+                             bool* stale, StepResult& result) {
+  check_step_input(x);
+  *stale = !cache.matches(x);
+  bool finite = true;
+  result.evaluations = cache.refresh(x, f, lower, upper, &finite);
+  result.loss = cache.f();
+  if (!finite) {
+    result.ok = false;
+    result.failure = "lbfgs: objective or gradient is not finite at the current x";
+  }
+  return finite;
+}
+
 std::unique_ptr<Optimizer> make_lbfgs(const OptimizerOptions& options);   // L-BFGS-B when bounded
 std::unique_ptr<Optimizer> make_lbfgsb(const OptimizerOptions& options);  // lbfgsb_optimizer.cpp
 std::unique_ptr<Optimizer> make_adam(const OptimizerOptions& options);
