@@ -11,6 +11,7 @@
 #include "nst/error.h"
 #include "nst/image.h"
 #include "nst/losses.h"
+#include "pipelines/style_blend.h"
 
 namespace nst {
 
@@ -104,17 +105,7 @@ Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at
   for (const auto& s : given_styles) check_image(s, "a style image");
   std::vector<at::Tensor> styles;
   for (const auto& s : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(s) : s);
-  std::vector<double> blend = options.style_blend;
-  if (blend.empty()) blend.assign(styles.size(), 1.0);
-  NST_CHECK(blend.size() == styles.size(), kUsage,
-            "--style-blend has " + std::to_string(blend.size()) + " weights for " + std::to_string(styles.size()) +
-                " style images");
-  double blend_sum = 0;
-  for (double b : blend) {
-    NST_CHECK(std::isfinite(b) && b >= 0, kUsage, "style blend weights must be finite and >= 0");
-    blend_sum += b;
-  }
-  NST_CHECK(blend_sum > 0, kUsage, "style blend weights sum to zero");
+  const std::vector<double> shares = detail::style_blend_shares(options.style_blend, styles.size());
   m.style_weights = layer_weights(options.style_layer_weights, options.style_layers.size(), "style");
   m.content_weights = layer_weights(options.content_layer_weights, options.content_layers.size(), "content");
 
@@ -143,7 +134,7 @@ Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at
   for (size_t s = 0; s < styles.size(); ++s) {
     const auto features = m.net->forward(styles[s].to(at::kFloat).contiguous());
     for (const auto& name : options.style_layers) {
-      at::Tensor g = gram_matrix(features.at(name)) * (blend[s] / blend_sum);
+      at::Tensor g = gram_matrix(features.at(name)) * shares[s];
       auto it = m.style_targets.find(name);
       if (it == m.style_targets.end()) {
         m.style_targets[name] = g;
@@ -156,7 +147,7 @@ Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at
   m.style_baseline = m.distances(c).style_distance;
   for (size_t s = 0; s < styles.size(); ++s) {
     m.content_baseline +=
-        blend[s] / blend_sum * m.distances(m.at_content_size(styles[s])).content_distance;
+        shares[s] * m.distances(m.at_content_size(styles[s])).content_distance;
   }
   NST_CHECK(m.style_baseline > 0 && m.content_baseline > 0, kUsage,
             "the judge cannot tell the content image from the style image: the scores would be 0/0");

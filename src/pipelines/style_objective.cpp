@@ -8,6 +8,7 @@
 
 #include "nst/error.h"
 #include "nst/losses.h"
+#include "pipelines/style_blend.h"
 
 namespace nst::detail {
 
@@ -22,17 +23,7 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
     layer_weights_[style_layers[i]] =
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
-  std::vector<double> blend = options.style_blend;
-  if (blend.empty()) blend.assign(styles.size(), 1.0);
-  NST_CHECK(blend.size() == styles.size(), kUsage,
-            "--style-blend has " + std::to_string(blend.size()) + " weights for " + std::to_string(styles.size()) +
-                " style images");
-  double blend_sum = 0;
-  for (double b : blend) {
-    NST_CHECK(b >= 0, kUsage, "style blend weights must be non-negative");
-    blend_sum += b;
-  }
-  NST_CHECK(blend_sum > 0 || styles.empty(), kUsage, "style blend weights sum to zero");
+  const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0 && !options.content_layers.empty()) {
@@ -43,7 +34,7 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
     std::map<std::string, std::pair<at::Tensor, at::Tensor>> moments;  // kMeanCov: blended μ, E[ffᵀ]
     for (size_t s = 0; s < styles.size(); ++s) {
       auto features = net_.forward(styles[s]);
-      const double share = blend[s] / blend_sum;
+      const double share = shares[s];
       for (const auto& name : style_layers) {
         const at::Tensor& f = features.at(name);
         has_style_ = true;

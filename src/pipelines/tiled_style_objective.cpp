@@ -6,6 +6,7 @@
 
 #include "nst/error.h"
 #include "nst/losses.h"
+#include "pipelines/style_blend.h"
 
 namespace nst::detail {
 namespace {
@@ -104,10 +105,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
     layer_weights_[style_layers[i]] =
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
-  std::vector<double> blend = options.style_blend;
-  if (blend.empty()) blend.assign(styles.size(), 1.0);
-  double blend_sum = 0;
-  for (double b : blend) blend_sum += b;
+  const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0) {
@@ -136,7 +134,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
       Sums sums = accumulate(styles[s], /*with_content=*/false);
       for (const auto& name : style_layers) {
         if (options.style_loss == StyleLoss::kMeanCov) {
-          const double n = static_cast<double>(sums.positions.at(name)), share = blend[s] / blend_sum;
+          const double n = static_cast<double>(sums.positions.at(name)), share = shares[s];
           at::Tensor mean = sums.sum.at(name).to(at::kDouble) / n * share;
           at::Tensor second = sums.gram.at(name).to(at::kDouble) / n * share;
           auto it = moments.find(name);
@@ -149,7 +147,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
           continue;
         }
         const at::Tensor& g = sums.gram.at(name);
-        at::Tensor gram = g / static_cast<double>(g.size(0) * sums.positions.at(name)) * (blend[s] / blend_sum);
+        at::Tensor gram = g / static_cast<double>(g.size(0) * sums.positions.at(name)) * shares[s];
         auto it = style_targets_.find(name);
         if (it == style_targets_.end()) {
           style_targets_[name] = gram;
