@@ -36,6 +36,8 @@ def _from_hwc(array, what):
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3):
         raise UsageError(f"{what}: expected an HxWx3 (or HxW) array, got shape {tuple(array.shape)}")
+    if not array.flags.writeable:
+        array = array.copy()  # torch.from_numpy warns about read-only arrays (PIL's np.asarray)
     if array.dtype == np.uint8:
         t = torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).float().div_(255)
     elif array.dtype in (np.float32, np.float64, np.float16):

@@ -212,10 +212,6 @@ OptionTable<ScoreOptions> make_score_table() {
   t.layers("style_layers", &O::style_layers, "the judge's style layers");
   t.layers("content_layers", &O::content_layers, "the judge's content layers");
   t.value("style_blend", &O::style_blend, "list[float]", "weight per style image (empty: equal)");
-  t.custom(
-      "keep_style_border", "bool", "keep a uniform frame (scan border) of the style images",
-      [](const O& o) { return py::cast(!o.trim_style_borders); },
-      [](O& o, py::handle v) { o.trim_style_borders = !from_python<bool>(v, "keep_style_border", "bool"); });
   return t;
 }
 
