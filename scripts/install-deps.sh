@@ -18,6 +18,11 @@ PACKAGES=(
   libhdf5-dev             # Keras .h5 weights (HDF5 C library, serial flavour)
   python3 python3-scipy   # reference L-BFGS-B for the optimizer tests
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 with the libFuzzer/ASan/UBSan runtimes
+  # Python package (python/, docs/PYTHON.md): torch for Python on the same libtorch1.13, pybind11
+  # for the native module, pytest for tests/python, numpy/PIL image kinds, tqdm progress bars,
+  # pip/venv/setuptools/wheel for the offline install and scripts/python_wheel.sh.
+  python3-torch pybind11-dev python3-dev python3-pytest python3-numpy python3-pil python3-tqdm
+  python3-pip python3-venv python3-setuptools python3-wheel
 )
 # Only to regenerate tests/fixtures/*.h5 / *.caffemodel (committed; not needed to build or test):
 #   python3-h5py protobuf-compiler python3-protobuf   (tests/fixtures/make_fixtures_keras_caffe.py)
