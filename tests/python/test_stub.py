@@ -1,0 +1,30 @@
+"""The type stub (nst/__init__.pyi) lists the parameters the functions really take."""
+
+import ast
+import inspect
+import pathlib
+
+import pytest
+
+import nst
+
+STUB = pathlib.Path(nst.__file__).with_name("__init__.pyi")
+
+
+def stub_functions():
+    tree = ast.parse(STUB.read_text())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize("name", ["stylize", "invert", "score", "plan", "load_weights", "read_image", "write_image",
+                                  "defaults"])
+def test_stub_parameters_are_the_signatures(name):
+    node = stub_functions()[name]
+    stubbed = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+    assert stubbed == list(inspect.signature(getattr(nst, name)).parameters)
+
+
+def test_stub_names_every_public_name():
+    tree = ast.parse(STUB.read_text())
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert set(nst.__all__) <= names
