@@ -15,18 +15,20 @@ def test_a_python_thread_runs_during_a_run(content, style, network):
         while running:
             count += 1
 
+    def rate(work):
+        start, t0 = count, time.perf_counter()
+        work()
+        seconds = time.perf_counter() - t0
+        return (count - start) / seconds, seconds
+
     thread = threading.Thread(target=counter)
     thread.start()
     try:
-        time.sleep(0.05)
-        start = count
-        t0 = time.perf_counter()
-        nst.stylize(content, style, weights=network, iterations=10)
-        seconds = time.perf_counter() - t0
-        during = count - start
+        free, _ = rate(lambda: time.sleep(0.3))  # the thread's rate with the main thread idle
+        during, seconds = rate(lambda: nst.stylize(content, style, weights=network, iterations=15))
     finally:
         running = False
         thread.join()
-    # Holding the GIL for the run would leave the thread a few switch intervals at most.
-    # Released, it counts at a large fraction of its free rate (millions per second).
-    assert during > 20000 * seconds, (during, seconds)
+    # Measured (2 shared cores): free 18e6/s, during a run 9.4e6/s; during a native call that
+    # holds the GIL, only the switches around it count (1.4e6/s over 0.57 s, less the longer it runs).
+    assert during > 0.2 * free, (during, free, seconds)
