@@ -77,6 +77,20 @@ at::Tensor init_image(py::handle value) {
   return value.cast<at::Tensor>();
 }
 
+/// The init keyword: a keyword the library's parse function knows, else a start image (init ==
+/// kImage); `Kind` is InitKind or InvertInit.
+template <class Options, class Kind>
+void add_init(OptionTable<Options>& t, const std::string& help, bool (*parse)(const std::string&, Kind*),
+              std::string (*name_of)(Kind)) {
+  t.custom(
+      "init", "str | image", help, [name_of](const Options& o) { return py::cast(name_of(o.init)); },
+      [parse](Options& o, py::handle v) {
+        if (py::isinstance<py::str>(v) && parse(v.cast<std::string>(), &o.init)) return;
+        o.init = Kind::kImage;
+        o.init_image = init_image(v);
+      });
+}
+
 /// Members both StyleOptions and InvertOptions have: the optimizer and the network's arithmetic.
 template <class Options>
 void add_optimizer_and_network(OptionTable<Options>& t) {
@@ -148,14 +162,7 @@ OptionTable<StyleOptions> make_style_table() {
       "keep_style_border", "bool", "keep a uniform frame (scan border) of the style images (trimmed by default)",
       [](const O& o) { return py::cast(!o.trim_style_borders); },
       [](O& o, py::handle v) { o.trim_style_borders = !from_python<bool>(v, "keep_style_border", "bool"); });
-  t.custom(
-      "init", "str | image", "start image: content | noise | style | an image or file",
-      [](const O& o) { return py::cast(init_name(o.init)); },
-      [](O& o, py::handle v) {
-        if (py::isinstance<py::str>(v) && parse_init_kind(v.cast<std::string>(), &o.init)) return;
-        o.init = InitKind::kImage;
-        o.init_image = init_image(v);
-      });
+  add_init(t, "start image: content | noise | style | an image or file", parse_init_kind, init_name);
   t.value("seed", &O::seed, "int", "random seed of noise init (and sliced-Wasserstein directions)");
   t.value("iterations", &O::iterations, "int", "optimizer iterations at the full size");
   t.value("scales", &O::scales, "int", "coarse-to-fine: number of sizes, scale_factor apart, the full size last");
@@ -175,14 +182,7 @@ OptionTable<InvertOptions> make_invert_table() {
   t.value("layer_weights", &O::layer_weights, "list[float]", "weight per layer (empty: 1/N each)");
   t.value("iterations", &O::iterations, "int", "optimizer iterations, over all scales");
   t.value("seed", &O::seed, "int", "random seed of noise init and jitter");
-  t.custom(
-      "init", "str | image", "start image: noise | blur | mean | an image or file",
-      [](const O& o) { return py::cast(invert_init_name(o.init)); },
-      [](O& o, py::handle v) {
-        if (py::isinstance<py::str>(v) && parse_invert_init(v.cast<std::string>(), &o.init)) return;
-        o.init = InvertInit::kImage;
-        o.init_image = init_image(v);
-      });
+  add_init(t, "start image: noise | blur | mean | an image or file", parse_invert_init, invert_init_name);
   t.value("tv_weight", &O::tv_weight, "float", "weight of the TV^beta prior (mean over pixels)");
   t.value("tv_beta", &O::tv_beta, "float", "beta of the TV prior (2 smooth, 1 edge-preserving)");
   t.value("alpha_weight", &O::alpha_weight, "float", "weight of the alpha-norm prior mean(|x - 0.5|^alpha)");

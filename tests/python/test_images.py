@@ -70,3 +70,15 @@ def test_cuda_tensor_comes_back_on_its_device(content, style):
 def test_bad_images_are_usage_errors(style, bad, message):
     with pytest.raises(nst.UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
         nst.stylize(bad, style, iterations=1)
+
+
+def test_init_image_of_any_kind_and_file(content, style, network):
+    """init= takes an image of any kind (or a file, as the CLI's --init FILE)."""
+    from conftest import EXAMPLES
+
+    u8 = nst._images.quantize(style.permute(1, 2, 0)).numpy()
+    first = []
+    for init in (u8, str(EXAMPLES / "starry_night.jpg")):
+        nst.stylize(content, style, weights=network, iterations=1, init=init, callback_image=True,
+                    callback=lambda r: first.append(r.image))
+    assert len(first) == 2 and all(i.shape == content.shape for i in first)
