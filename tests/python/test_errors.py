@@ -73,3 +73,13 @@ def test_c10_error_is_a_torch_error():
     with pytest.raises(nst.TorchError) as info:
         nst._nst.resize_image(torch.rand(1, 3, 8, 8, 2), 4, 4)
     assert "\n" not in str(info.value) and isinstance(info.value, RuntimeError)
+
+
+def test_weights_not_fetched_and_unknown_names(tmp_path, monkeypatch):
+    """A registry name not in the cache is an IoError naming the fetch command; an unknown name
+    without a URL is a UsageError (nothing is downloaded in either case)."""
+    monkeypatch.setenv("NST_CACHE_DIR", str(tmp_path))
+    with pytest.raises(nst.IoError, match="fetch"):
+        nst.load_weights("vgg19")
+    with pytest.raises(nst.UsageError):
+        nst.fetch_weights("no-such-weights")
