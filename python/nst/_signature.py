@@ -11,7 +11,7 @@ def _show(value):
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
-        return ",".join(_show(v) for v in value) if value else "[]"
+        return ",".join(v if isinstance(v, str) else _show(v) for v in value) if value else "[]"
     return repr(value) if isinstance(value, str) else str(value)
 
 
