@@ -31,12 +31,14 @@ class _Bar:
             from tqdm.auto import tqdm
         except ImportError:
             tqdm = None
-        self._tqdm = tqdm(unit="it", leave=True) if tqdm else None
+        self._tqdm_class = tqdm
+        self._tqdm = None  # made at the first report, when the total is known
         self._next = 0
 
     def update(self, report):
-        if self._tqdm is not None:
-            self._tqdm.total = report["total_iterations"]
+        if self._tqdm_class is not None:
+            if self._tqdm is None:
+                self._tqdm = self._tqdm_class(total=report["total_iterations"], unit="it", leave=True)
             self._tqdm.update(report["iteration"] - self._tqdm.n)
             self._tqdm.set_postfix(loss=f"{report['loss']:.4g}", refresh=False)
         elif report["iteration"] >= self._next or report["iteration"] == report["total_iterations"]:

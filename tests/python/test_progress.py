@@ -54,3 +54,12 @@ def test_invert_callback(content, network):
     seen = []
     nst.invert(content, "relu2_1", weights=network, iterations=4, callback=lambda r: seen.append(r.parts))
     assert len(seen) == 4 and any(k.startswith("feature:") for k in seen[0])
+
+
+def test_progress_without_tqdm_prints_lines(content, style, network, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails as if tqdm were not installed
+    nst.stylize(content, style, weights=network, iterations=4, progress=True)
+    err = capsys.readouterr().err
+    assert "nst: iteration 1/4" in err and "nst: iteration 4/4" in err
