@@ -8,7 +8,7 @@ and defaulted like the CLI's flags:
     out = nst.stylize(Image.open("photo.jpg"), Image.open("painting.jpg"), size=256, iterations=200)
     out.save("out.png")
 
-stylize, invert, score, plan; Network / load_weights / fetch_weights; read_image / write_image.
+stylize, invert, score (Judge), plan; Network / load_weights / fetch_weights; read_image / write_image.
 Images are torch tensors, numpy arrays or PIL images and come back as the kind given.
 help(nst.stylize) lists every option with the library's default. (nst texture is not in the
 library yet, so there is no nst.texture.)
@@ -17,13 +17,13 @@ library yet, so there is no nst.texture.)
 import torch  # noqa: F401  (first: loads libtorch and torch's tensor type for the native module)
 
 from . import _nst
-from ._api import Network, Result, fetch_weights, invert, load_weights, plan, score, stylize
+from ._api import Judge, Network, Result, fetch_weights, invert, load_weights, plan, score, stylize
 from ._errors import (AbortedError, Error, FormatError, Interrupted, IoError, ModelError, NumericError,
                       ResourceError, TorchError, UsageError)
 from ._progress import Report
 
 __all__ = [
-    "stylize", "invert", "score", "plan", "Network", "load_weights", "fetch_weights", "read_image",
+    "stylize", "invert", "score", "plan", "Judge", "Network", "load_weights", "fetch_weights", "read_image",
     "write_image", "Result", "Report", "Error", "UsageError", "IoError", "FormatError", "ModelError",
     "NumericError", "ResourceError", "AbortedError", "TorchError", "Interrupted", "defaults",
 ]

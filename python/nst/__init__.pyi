@@ -168,6 +168,26 @@ def score(
     style_blend: Numbers = ...,
 ) -> Dict[str, Any]: ...
 
+class Judge:
+    def __init__(
+        self,
+        content: AnyImage,
+        style: Union[AnyImage, Sequence[AnyImage]],
+        *,
+        weights: Union[str, Network] = ...,
+        size: Optional[int] = ...,
+        threads: Optional[int] = ...,
+        judge_seed: int = ...,
+        model: str = ...,
+        pooling: str = ...,
+        style_layers: Layers = ...,
+        content_layers: Layers = ...,
+        style_blend: Numbers = ...,
+    ) -> None: ...
+    def score(self, image: AnyImage) -> Dict[str, Any]: ...
+    @property
+    def size(self) -> Tuple[int, int]: ...
+
 def plan(
     size: Union[int, str, Tuple[int, int]],
     *,

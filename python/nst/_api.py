@@ -97,10 +97,7 @@ def stylize(content, style, *, weights=_EMBEDDED, model=None, preprocess=None, s
             original_colors=False, threads=None, callback=None, callback_image=False, progress=False,
             full_result=False, **options):
     content_t, kind = to_tensor(content, "content")
-    styles = list(style) if isinstance(style, (list, tuple)) else [style]
-    if not styles:
-        raise UsageError("at least one style image is needed")
-    style_ts = [to_tensor(s, "style")[0] for s in styles]
+    style_ts = [to_tensor(s, "style")[0] for s in _style_list(style)]
     if size is not None:
         content_t = fit_longest(content_t, size)
         style_side = max(16, round(size * style_scale))
@@ -132,23 +129,44 @@ def invert(image, layers=None, *, weights=_EMBEDDED, model=None, preprocess=None
                 callback_image, progress, full_result)
 
 
+class Judge:
+    def __init__(self, content, style, *, weights=_EMBEDDED, size=None, threads=None, **options):
+        content_t = to_tensor(content, "content")[0]
+        style_ts = [to_tensor(s, "style")[0] for s in _style_list(style)]
+        if size is not None:
+            content_t = fit_longest(content_t, size)
+        # As nst score: the styles are read at the content's longest side.
+        side = max(content_t.shape[2:])
+        style_ts = [fit_longest(s, side) for s in style_ts]
+        _SCORE.check(options, "score")
+        network = None
+        if not (isinstance(weights, str) and weights == _EMBEDDED):
+            network = _network(weights, options.get("model"), None)
+        _configure(threads)
+        self._judge = _nst.Judge(content_t.cpu(), [s.cpu() for s in style_ts], options, network)
+
+    def score(self, image) -> Dict[str, Any]:
+        """Scores one image (resized to the content's size when it differs); see nst.score."""
+        return self._judge.score(to_tensor(image, "image")[0].cpu())
+
+    @property
+    def size(self):
+        """(height, width) at which images are scored: the content's."""
+        return self._judge.height, self._judge.width
+
+
 def score(image, content, style, *, weights=_EMBEDDED, size=None, threads=None, **options) -> Dict[str, Any]:
     image_t = to_tensor(image, "image")[0]
-    content_t = to_tensor(content, "content")[0]
+    # As nst score: content and styles at one longest side, by default the image's own.
+    side = size if size is not None else max(image_t.shape[2:])
+    return Judge(content, style, weights=weights, size=side, threads=threads, **options).score(image_t)
+
+
+def _style_list(style):
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     if not styles:
         raise UsageError("at least one style image is needed")
-    style_ts = [to_tensor(s, "style")[0] for s in styles]
-    # As nst score: content and styles at one longest side, by default the image's own.
-    side = size if size is not None else max(image_t.shape[2:])
-    content_t = fit_longest(content_t, side)
-    style_ts = [fit_longest(s, side) for s in style_ts]
-    _SCORE.check(options, "score")
-    judge = None
-    if not (isinstance(weights, str) and weights == _EMBEDDED):
-        judge = _network(weights, options.get("model"), None)
-    _configure(threads)
-    return _nst.score(image_t.cpu(), content_t.cpu(), [s.cpu() for s in style_ts], options, judge)
+    return styles
 
 
 def plan(size, *, style_size=None, weights=_EMBEDDED, model=None, memory_limit=0.0, **options) -> Dict[str, Any]:
@@ -219,6 +237,14 @@ document(score, _SCORE, """
     Content and styles are resized to one longest side, `size` (default: the image's own).
     weights: "embedded" (the seeded judge, see judge_seed) | a name or file | an nst.Network.
 """)
+
+document(Judge.__init__, _SCORE, """
+    Judge(content, style, **options): the judge of nst.score, built once (its network, the
+    content's features, the styles' blended Gram matrices and the baselines), then
+    judge.score(image) for any number of images, e.g. every result of a loop. Content and styles
+    are used at one longest side: `size`, default the content's own.
+""")
+Judge.__doc__ = Judge.__init__.__doc__
 
 document(plan, _PLAN, """
     Predicts the peak memory (bytes) of a style run, as `nst plan`: size is W, "WxH" or

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "errors.h"
+#include "judge_binding.h"
 #include "network_binding.h"
 #include "nst/image.h"
 #include "nst/memory_plan.h"
@@ -124,34 +125,6 @@ py::dict plan(int width, int height, int style_width, int style_height, const py
   return d;
 }
 
-py::dict score(const at::Tensor& image, const at::Tensor& content, const std::vector<at::Tensor>& styles,
-               const py::dict& options, const Network* judge_network) {
-  check_image(image, "image");
-  check_image(content, "content");
-  for (const auto& s : styles) check_image(s, "style");
-  const ScoreOptions o = score_options(options);
-  NST_CHECK(!judge_network || !options.contains("judge_seed") || options["judge_seed"].is_none(), kUsage,
-            "judge_seed applies to the embedded judge only, not to weights " +
-                (judge_network ? judge_network->spec() : std::string()));
-  ScoreResult r;
-  {
-    py::gil_scoped_release release;
-    VggWeights weights = judge_network ? judge_network->weights() : default_judge_weights(o);
-    const Judge judge(std::move(weights), content, styles, o);
-    r = judge.score(image);
-  }
-  py::dict d;
-  d["style"] = r.style;
-  d["content"] = r.content;
-  d["style_distance"] = r.style_distance;
-  d["content_distance"] = r.content_distance;
-  d["style_baseline"] = r.style_baseline;
-  d["content_baseline"] = r.content_baseline;
-  d["style_layers"] = py::cast(r.style_layers);
-  d["content_layers"] = py::cast(r.content_layers);
-  return d;
-}
-
 py::dict fetch(const std::string& name, const std::string& url, const std::string& sha256,
                const std::string& preprocess, const std::string& cache_dir, bool force) {
   FetchOptions o;
@@ -186,6 +159,7 @@ PYBIND11_MODULE(_nst, m) {
   m.doc() = "Native part of the nst package (use the functions of nst, not these).";
   register_error_translator();
   bind_network(m);
+  bind_judge(m);
 
   // Defaults and keyword tables, read by nst/_signature.py to build signatures and docstrings.
   m.def("style_defaults", &style_defaults, py::arg("trained"));
@@ -214,8 +188,6 @@ PYBIND11_MODULE(_nst, m) {
         py::arg("with_image"));
   m.def("plan", &plan, py::arg("width"), py::arg("height"), py::arg("style_width"), py::arg("style_height"),
         py::arg("options"), py::arg("weights"), py::arg("model"), py::arg("memory_limit"));
-  m.def("score", &score, py::arg("image"), py::arg("content"), py::arg("styles"), py::arg("options"),
-        py::arg("judge").none(true));
   m.def("fetch_weights", &fetch, py::arg("name"), py::arg("url") = FetchOptions{}.url,
         py::arg("sha256") = FetchOptions{}.sha256, py::arg("preprocess") = FetchOptions{}.preprocess,
         py::arg("cache_dir") = FetchOptions{}.cache_dir, py::arg("force") = FetchOptions{}.force);

@@ -37,3 +37,18 @@ def test_score_equals_nst_score(cli, tmp_path):
     expected = json.loads(out.stdout)
     got = nst.score(nst.read_image(content, SIZE), nst.read_image(content, SIZE), nst.read_image(style, SIZE))
     assert got["style"] == expected["style"] and got["content"] == expected["content"]
+
+
+def test_judge_scores_many_images_as_nst_score(cli):
+    """One nst.Judge for several images gives what nst score prints for each (one process, many IMAGEs)."""
+    import json
+
+    content, style = EXAMPLES / "chelsea.png", EXAMPLES / "starry_night.jpg"
+    images = [content, style, EXAMPLES / "building.jpg"]
+    out = subprocess.run([cli, "score", "-c", content, "-s", style, "--size", str(SIZE), "--threads", "1", "--json",
+                          *images], check=True, capture_output=True, text=True)
+    expected = [json.loads(line) for line in out.stdout.splitlines()]
+    judge = nst.Judge(nst.read_image(content, SIZE), nst.read_image(style, SIZE))
+    for image, want in zip(images, expected):
+        got = judge.score(nst.read_image(image, SIZE))
+        assert (got["style"], got["content"]) == (want["style"], want["content"]), image

@@ -28,3 +28,11 @@ def test_stub_names_every_public_name():
     tree = ast.parse(STUB.read_text())
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert set(nst.__all__) <= names
+
+
+def test_stub_judge_init_is_the_signature():
+    tree = ast.parse(STUB.read_text())
+    judge = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Judge")
+    init = next(n for n in judge.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    stubbed = [a.arg for a in init.args.args + init.args.kwonlyargs]
+    assert stubbed == list(inspect.signature(nst.Judge.__init__).parameters)
