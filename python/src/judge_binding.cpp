@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "image_check.h"
 #include "network_binding.h"
 #include "nst/score.h"
 #include "option_tables.h"
@@ -13,11 +14,6 @@ namespace nst::python {
 namespace py = pybind11;
 
 namespace {
-
-void check_image(const at::Tensor& image, const std::string& what) {
-  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
-            what + " must be a 1x3xHxW tensor");
-}
 
 /// content, styles: 1x3xHxW; options: the score keywords; network: None = the seeded judge.
 std::unique_ptr<Judge> make_judge(const at::Tensor& content, const std::vector<at::Tensor>& styles,

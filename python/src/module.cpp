@@ -10,6 +10,7 @@
 
 #include "errors.h"
 #include "judge_binding.h"
+#include "image_check.h"
 #include "network_binding.h"
 #include "nst/image.h"
 #include "nst/memory_plan.h"
@@ -21,11 +22,6 @@
 
 namespace nst::python {
 namespace {
-
-void check_image(const at::Tensor& image, const std::string& what) {
-  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
-            what + " must be a 1x3xHxW tensor, got shape " + (image.defined() ? c10::str(image.sizes()) : "none"));
-}
 
 /// CLI: --device cuda without a GPU is a usage error, found before any work.
 void check_device(const std::string& device, ComputePrecision precision) {
