@@ -1,0 +1,167 @@
+// The one table of option keys a batch row may set, named as nst style's long flags.
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+
+#include "nst/batch.h"
+#include "nst/error.h"
+#include "nst/image.h"
+
+namespace nst {
+namespace {
+
+[[noreturn]] void bad(const std::string& what, const std::string& value) {
+  fail(ErrorKind::kUsage, "must be " + what + ", got '" + value + "'");
+}
+
+double number(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(x)) bad("a finite number", v);
+  return x;
+}
+
+long long integer(const std::string& v, long long lo, long long hi) {
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno == ERANGE || x < lo || x > hi) {
+    bad("an integer in " + std::to_string(lo) + ".." + std::to_string(hi), v);
+  }
+  return x;
+}
+
+bool boolean(const std::string& v) {
+  if (v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  bad("true or false", v);
+}
+
+std::vector<std::string> names(const std::string& v) {
+  std::vector<std::string> items;
+  std::stringstream in(v);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) bad("a comma-separated list without empty items", v);
+    items.push_back(item);
+  }
+  if (items.empty()) bad("a comma-separated list", v);
+  return items;
+}
+
+std::vector<double> numbers(const std::string& v) {
+  std::vector<double> values;
+  for (const auto& item : names(v)) values.push_back(number(item));
+  return values;
+}
+
+InitKind init_kind(const std::string& v, StyleOptions& o) {
+  if (v == "noise" || v == "random") return InitKind::kNoise;
+  if (v == "content" || v == "image") return InitKind::kContent;
+  if (v == "style") return InitKind::kStyle;
+  o.init_image = read_image(v);  // a file
+  return InitKind::kImage;
+}
+
+using S = JobSettings;
+const std::vector<JobOptionKey> kKeys = {
+    {"size", "longest content side, px", [](S& s, const std::string& v) {
+       s.size = static_cast<int>(integer(v, 16, kMaxImageSide));
+     }},
+    {"iterations", "optimizer iterations at the full size",
+     [](S& s, const std::string& v) { s.style.iterations = static_cast<int>(integer(v, 0, 10'000'000)); }},
+    {"seed", "random seed (noise init)",
+     [](S& s, const std::string& v) { s.style.seed = static_cast<uint64_t>(integer(v, 0, INT64_MAX)); }},
+    {"content_weight", "content loss weight", [](S& s, const std::string& v) { s.style.content_weight = number(v); }},
+    {"style_weight", "style loss weight", [](S& s, const std::string& v) { s.style.style_weight = number(v); }},
+    {"tv_weight", "total-variation weight", [](S& s, const std::string& v) { s.style.tv_weight = number(v); }},
+    {"content_layers", "content layers, comma-separated",
+     [](S& s, const std::string& v) { s.style.content_layers = names(v); }},
+    {"style_layers", "style layers, comma-separated",
+     [](S& s, const std::string& v) { s.style.style_layers = names(v); }},
+    {"style_layer_weights", "weight per style layer",
+     [](S& s, const std::string& v) { s.style.style_layer_weights = numbers(v); }},
+    {"style_blend", "weight per style image", [](S& s, const std::string& v) { s.style.style_blend = numbers(v); }},
+    {"style_loss", "gram | mean-cov | sliced-wasserstein",
+     [](S& s, const std::string& v) { s.style.style_loss = parse_style_loss(v); }},
+    {"style_scale", "style image size relative to size", [](S& s, const std::string& v) {
+       s.style_scale = number(v);
+       if (s.style_scale <= 0 || s.style_scale > 16) bad("in (0, 16]", v);
+     }},
+    {"init", "noise | content | style | FILE",
+     [](S& s, const std::string& v) { s.style.init = init_kind(v, s.style); }},
+    {"bounds", "clamp | box | penalty | polish",
+     [](S& s, const std::string& v) { s.style.bounds = parse_bounds_method(v); }},
+    {"scales", "coarse-to-fine sizes",
+     [](S& s, const std::string& v) { s.style.scales = static_cast<int>(integer(v, 1, 12)); }},
+    {"scale_factor", "size ratio between scales", [](S& s, const std::string& v) { s.style.scale_factor = number(v); }},
+    {"coarse_iterations", "iterations at each coarser scale (-1: iterations)",
+     [](S& s, const std::string& v) { s.style.coarse_iterations = static_cast<int>(integer(v, -1, 10'000'000)); }},
+    {"tile_size", "tiled evaluation, px (0: whole image)",
+     [](S& s, const std::string& v) { s.style.tile_size = static_cast<int>(integer(v, 0, 1 << 20)); }},
+    {"optimizer", "lbfgs | adam | sgd",
+     [](S& s, const std::string& v) { s.style.optimizer.kind = parse_optimizer_kind(v); }},
+    {"learning_rate", "step size (default: the optimizer's)", [](S& s, const std::string& v) {
+       s.style.optimizer.learning_rate = number(v);
+       if (s.style.optimizer.learning_rate <= 0) bad("> 0", v);
+     }},
+    {"history", "L-BFGS history size",
+     [](S& s, const std::string& v) { s.style.optimizer.history = static_cast<int>(integer(v, 1, 10000)); }},
+    {"history_precision", "float32 | float16 | bfloat16",
+     [](S& s, const std::string& v) { s.style.optimizer.history_precision = parse_history_precision(v); }},
+    {"original_colors", "keep the content's colours (true/false)",
+     [](S& s, const std::string& v) { s.original_colors = boolean(v); }},
+    {"keep_style_border", "keep a style image's uniform frame (true/false)",
+     [](S& s, const std::string& v) { s.style.trim_style_borders = !boolean(v); }},
+};
+
+const JobOptionKey* find_key(const std::string& name) {
+  for (const auto& k : kKeys) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<JobOptionKey>& job_option_keys() { return kKeys; }
+
+JobSettings resolve_job_settings(const JobSettings& base, bool trained_weights,
+                                 const std::map<std::string, std::string>& overrides, const BatchJob& job,
+                                 const std::string& row_name) {
+  std::map<std::string, std::string> merged;
+  for (const auto* layer : {&overrides, &job.options}) {
+    for (const auto& [given, value] : *layer) {
+      std::string key = given;
+      std::replace(key.begin(), key.end(), '-', '_');
+      merged[key] = value;
+    }
+  }
+  JobSettings s = base;
+  for (const auto& [key, value] : merged) {
+    const JobOptionKey* k = find_key(key);
+    NST_CHECK(k, kUsage, row_name + ": unknown key '" + key + "' (see nst batch --help)");
+    try {
+      k->apply(s, value);
+    } catch (const Error& e) {
+      fail(e.kind(), row_name + ": " + key + " " + e.what());
+    }
+  }
+  // As nst style: each style loss and optimizer has its own default weight and step.
+  if (!merged.count("style_weight")) s.style.style_weight = default_style_weight(s.style.style_loss, trained_weights);
+  if (!merged.count("learning_rate")) s.style.optimizer.learning_rate = default_learning_rate(s.style.optimizer.kind);
+  NST_CHECK(s.size >= 16 && s.size <= kMaxImageSide, kUsage, row_name + ": size must be set (16.." +
+                                                                  std::to_string(kMaxImageSide) + " px)");
+  try {
+    check_style_options(s.style, job.styles.size());
+  } catch (const Error& e) {
+    fail(e.kind(), row_name + ": " + e.what());
+  }
+  return s;
+}
+
+}  // namespace nst
