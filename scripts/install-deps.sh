@@ -18,6 +18,7 @@ PACKAGES=(
   libhdf5-dev             # Keras .h5 weights (HDF5 C library, serial flavour)
   python3 python3-scipy   # reference L-BFGS-B for the optimizer tests
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 with the libFuzzer/ASan/UBSan runtimes
+  slurm-wlm munge         # tests/slurm: nst batch as a job array on a one-node Slurm of the test's own
 )
 # Only to regenerate tests/fixtures/*.h5 / *.caffemodel (committed; not needed to build or test):
 #   python3-h5py protobuf-compiler python3-protobuf   (tests/fixtures/make_fixtures_keras_caffe.py)
