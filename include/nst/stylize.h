@@ -102,6 +102,10 @@ struct StyleOptions {
 /// those chosen for the embedded network, whose activations are scaled differently.
 StyleOptions trained_vgg_style_defaults();
 
+/// --init: "noise" (or "random") | "content" (or "image") | "style" | FILE, which is read into
+/// options.init_image (kImage). Throws nst::Error for an unreadable file.
+InitKind parse_init(const std::string& text, StyleOptions& options);
+
 /// Why a run ended.
 enum class StopReason { kIterations, kConverged, kOptimizerFailed, kAborted };
 std::string to_string(StopReason reason);

@@ -59,14 +59,6 @@ std::vector<double> numbers(const std::string& v) {
   return values;
 }
 
-InitKind init_kind(const std::string& v, StyleOptions& o) {
-  if (v == "noise" || v == "random") return InitKind::kNoise;
-  if (v == "content" || v == "image") return InitKind::kContent;
-  if (v == "style") return InitKind::kStyle;
-  o.init_image = read_image(v);  // a file
-  return InitKind::kImage;
-}
-
 using S = JobSettings;
 const std::vector<JobOptionKey> kKeys = {
     {"size", "longest content side, px", [](S& s, const std::string& v) {
@@ -93,7 +85,7 @@ const std::vector<JobOptionKey> kKeys = {
        if (s.style_scale <= 0 || s.style_scale > 16) bad("in (0, 16]", v);
      }},
     {"init", "noise | content | style | FILE",
-     [](S& s, const std::string& v) { s.style.init = init_kind(v, s.style); }},
+     [](S& s, const std::string& v) { s.style.init = parse_init(v, s.style); }},
     {"bounds", "clamp | box | penalty | polish",
      [](S& s, const std::string& v) { s.style.bounds = parse_bounds_method(v); }},
     {"scales", "coarse-to-fine sizes",

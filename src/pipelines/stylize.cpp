@@ -118,6 +118,14 @@ StyleOptions trained_vgg_style_defaults() {
   return o;
 }
 
+InitKind parse_init(const std::string& text, StyleOptions& options) {
+  if (text == "noise" || text == "random") return InitKind::kNoise;
+  if (text == "content" || text == "image") return InitKind::kContent;
+  if (text == "style") return InitKind::kStyle;
+  options.init_image = read_image(text);  // a file
+  return InitKind::kImage;
+}
+
 BoundsMethod parse_bounds_method(const std::string& name) {
   if (name == "clamp") return BoundsMethod::kClamp;
   if (name == "box" || name == "lbfgsb") return BoundsMethod::kBox;
