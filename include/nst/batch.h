@@ -29,7 +29,13 @@ struct BatchJob {
   std::vector<std::string> styles;             ///< style image paths (a cell "a.jpg;b.jpg" blends two)
   std::string output;                          ///< output image path
   std::map<std::string, std::string> options;  ///< option key -> value text, as written in the row
+  /// content|style|output as written in the manifest, before paths are resolved: part of the
+  /// job's hash, so that the same manifest read from another folder or mount is the same job.
+  std::string written;
 };
+
+/// Throws nst::Error(kUsage) naming both rows when two jobs write the same output.
+void check_unique_outputs(const std::vector<BatchJob>& jobs, const std::string& name);
 
 /// Parses a CSV manifest: a header row naming the columns content, style, output and then any
 /// option key (job_option_keys()); "" quoting as RFC 4180; empty cells take the command line's
@@ -112,8 +118,8 @@ std::string sidecar_path(const std::string& output);
 std::optional<Sidecar> read_sidecar(const std::string& path);
 /// Writes it atomically (temp file + rename).
 void write_sidecar(const std::string& path, const Sidecar& sidecar);
-/// SHA-256 (hex) of everything that decides a job's output: the resolved settings, the input
-/// paths and their sizes in bytes, the output path and the network's source.
+/// SHA-256 (hex) of everything that decides a job's output: the resolved settings, the paths as
+/// the manifest wrote them (BatchJob::written), the inputs' sizes in bytes and the network.
 std::string job_hash(const BatchJob& job, const JobSettings& settings, const std::string& network_source);
 
 /// A job's state on disk.

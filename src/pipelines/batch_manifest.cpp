@@ -50,6 +50,7 @@ BatchJob make_job(int row, std::map<std::string, std::string> cells, const std::
   for (const auto& s : split_styles(cells["style"])) job.styles.push_back(resolve_path(s, base_dir));
   NST_CHECK(!job.styles.empty(), kUsage, where + ": empty 'style'");
   job.output = resolve_path(trim(cells["output"]), base_dir);
+  job.written = trim(cells["content"]) + "|" + trim(cells["style"]) + "|" + trim(cells["output"]);
   for (auto& [key, value] : cells) {
     if (kPathColumns.count(key)) continue;
     const auto& keys = job_option_keys();
@@ -101,6 +102,16 @@ std::string normalize_key(std::string key) {
 
 }  // namespace
 
+void check_unique_outputs(const std::vector<BatchJob>& jobs, const std::string& name) {
+  std::map<std::string, int> rows;
+  for (const auto& job : jobs) {
+    const std::string key = fs::path(job.output).lexically_normal().string();
+    const auto [it, fresh] = rows.emplace(key, job.row);
+    NST_CHECK(fresh, kUsage, name + ": rows " + std::to_string(it->second) + " and " + std::to_string(job.row) +
+                                 " both write " + job.output);
+  }
+}
+
 std::vector<BatchJob> parse_manifest_csv(std::string_view text, const std::string& name, const std::string& base_dir) {
   size_t pos = 0;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a UTF-8 BOM, as spreadsheets write it
@@ -130,6 +141,7 @@ std::vector<BatchJob> parse_manifest_csv(std::string_view text, const std::strin
     jobs.push_back(make_job(static_cast<int>(jobs.size()) + 1, by_column, where, base_dir));
   }
   NST_CHECK(!jobs.empty(), kUsage, name + ": no rows after the header");
+  check_unique_outputs(jobs, name);
   return jobs;
 }
 
@@ -165,6 +177,7 @@ std::vector<BatchJob> parse_manifest_jsonl(std::string_view text, const std::str
     jobs.push_back(make_job(static_cast<int>(jobs.size()) + 1, cells, where, base_dir));
   }
   NST_CHECK(!jobs.empty(), kUsage, name + ": empty manifest (no JSON lines)");
+  check_unique_outputs(jobs, name);
   return jobs;
 }
 
@@ -203,9 +216,11 @@ std::vector<BatchJob> cross_product_jobs(const std::string& content_dir, const s
       job.styles = {style};
       job.output = (fs::path(output_dir) / (content.stem().string() + "-" + fs::path(style).stem().string() + extension))
                        .string();
+      job.written = content.filename().string() + "|" + style + "|" + fs::path(job.output).filename().string();
       jobs.push_back(job);
     }
   }
+  check_unique_outputs(jobs, "--content-dir " + content_dir);
   return jobs;
 }
 

@@ -80,11 +80,18 @@ std::string nst_version() { return NST_VERSION_STRING; }
 std::string sidecar_path(const std::string& output) { return output + ".json"; }
 
 std::string job_hash(const BatchJob& job, const JobSettings& settings, const std::string& network_source) {
-  nlohmann::json inputs = nlohmann::json::array();
-  inputs.push_back({job.content, size_or_minus_one(job.content)});
-  for (const auto& s : job.styles) inputs.push_back({s, size_or_minus_one(s)});
+  nlohmann::json sizes = nlohmann::json::array();
+  sizes.push_back(size_or_minus_one(job.content));
+  for (const auto& s : job.styles) sizes.push_back(size_or_minus_one(s));
+  // The paths as the manifest wrote them: the same job from another folder or mount point.
+  std::string paths = job.written;
+  if (paths.empty()) {
+    paths = job.content + "|";
+    for (const auto& s : job.styles) paths += s + ";";
+    paths += "|" + job.output;
+  }
   const nlohmann::json all = {
-      {"settings", settings_json(settings)}, {"inputs", inputs}, {"output", job.output}, {"network", network_source}};
+      {"settings", settings_json(settings)}, {"paths", paths}, {"sizes", sizes}, {"network", network_source}};
   const std::string text = all.dump();
   return detail::sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }

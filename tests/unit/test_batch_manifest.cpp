@@ -85,6 +85,20 @@ TEST(BatchManifest, BadInputNamesRowAndKey) {
             "m.jsonl line 1: not a JSON object");
   EXPECT_EQ(error_of([] { nst::parse_manifest_jsonl("\n\n", "m.jsonl", ""); }),
             "m.jsonl: empty manifest (no JSON lines)");
+  EXPECT_EQ(error_of([] { nst::parse_manifest_csv("content,style,output\na,b,o.png\nc,d,./o.png\n", "m.csv", "x"); }),
+            "m.csv: rows 1 and 2 both write x/o.png");
+}
+
+TEST(BatchManifest, SameManifestFromAnotherFolderIsTheSameJob) {
+  const char* text = "content,style,output\na.png,s.jpg,out/a.png\n";
+  const auto here = nst::parse_manifest_csv(text, "m.csv", "/data");
+  const auto mounted = nst::parse_manifest_csv(text, "m.csv", "/mnt/cluster/data");
+  nst::JobSettings s;
+  s.size = 64;
+  EXPECT_NE(here[0].output, mounted[0].output);
+  EXPECT_EQ(nst::job_hash(here[0], s, "embedded"), nst::job_hash(mounted[0], s, "embedded"));
+  const auto other = nst::parse_manifest_csv("content,style,output\na.png,s.jpg,out/b.png\n", "m.csv", "/data");
+  EXPECT_NE(nst::job_hash(here[0], s, "embedded"), nst::job_hash(other[0], s, "embedded"));
 }
 
 TEST(BatchManifest, ReadDetectsJsonLinesAndMissingFile) {
