@@ -19,6 +19,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM  # a CTest timeout still stops the daemons
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures+1)); }
 C="$SRC/examples/chelsea.png"; S="$SRC/examples/starry_night.jpg"; B="$SRC/examples/building.jpg"

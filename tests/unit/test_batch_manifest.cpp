@@ -117,6 +117,27 @@ TEST(BatchManifest, ReadDetectsJsonLinesAndMissingFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(BatchManifest, FolderCrossStyles) {
+  const auto dir = std::filesystem::temp_directory_path() / "nst_test_batch_cross";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"b.JPG", "a.png", "notes.txt"}) std::ofstream(dir / name) << "x";
+  const auto jobs = nst::cross_product_jobs(dir.string(), {"s/one.jpg", "two.png"}, "out");
+  ASSERT_EQ(jobs.size(), 4u);  // a.png, b.JPG (sorted; notes.txt is no image) x 2 styles
+  EXPECT_EQ(jobs[0].content, (dir / "a.png").string());
+  EXPECT_EQ(jobs[0].output, "out/a-one.png");
+  EXPECT_EQ(jobs[1].output, "out/a-two.png");
+  EXPECT_EQ(jobs[3].output, "out/b-two.png");
+  EXPECT_EQ(jobs[3].row, 4);
+  EXPECT_EQ(error_of([&] { nst::cross_product_jobs(dir.string(), {"x/one.jpg", "y/one.png"}, "out"); }),
+            "--content-dir " + dir.string() + ": rows 1 and 2 both write out/a-one.png");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  EXPECT_NE(error_of([&] { nst::cross_product_jobs(dir.string(), {"s.jpg"}, "out"); }).find("holds no PNG/JPEG"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BatchOptions, RowOverridesCommandLineOverridesBase) {
   nst::JobSettings base;
   base.size = 512;
