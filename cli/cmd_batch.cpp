@@ -115,11 +115,16 @@ int run(BatchArgs& a) {
 }
 
 std::string keys_help() {
+  JobSettings defaults;  // what a row gets with the embedded network and no --set
+  defaults.style = style_defaults("embedded");
+  defaults.size = kStyleSize;
   std::string text = "Row options (manifest columns / JSON keys, and --set KEY=VALUE), named as nst style's flags:\n";
-  for (const auto& k : job_option_keys()) text += std::string("  ") + k.name + ": " + k.help + "\n";
-  return text + "Defaults: those of nst style (--size " + std::to_string(kStyleSize) +
-         "). Paths in a manifest are relative to its folder. A row runs unless OUTPUT and OUTPUT.json\n"
-         "record it done with the same options; exit 1 when a row failed, 130 after Ctrl-C.";
+  for (const auto& k : job_option_keys()) {
+    text += std::string("  ") + k.name + ": " + k.help + " [" + k.value(defaults) + "]\n";
+  }
+  return text + "[Defaults] for the embedded network, as nst style's (trained weights: see nst style --help).\n"
+                "Paths in a manifest are relative to its folder. A row runs unless OUTPUT and OUTPUT.json record it\n"
+                "done with the same options; exit 1 when a row failed, 130 after Ctrl-C.";
 }
 
 }  // namespace
@@ -132,7 +137,8 @@ void add_batch_command(CLI::App& app, std::function<int()>& action) {
                "and sharded (Slurm arrays, Kubernetes Indexed Jobs)");
   cmd->add_option("manifest", a->manifest, "CSV (header: content,style,output,KEY...) or JSON lines; "
                                            "styles in one cell separated by ';' are blended");
-  cmd->add_option("--content-dir", a->content_dir, "Instead of a manifest: every image in this folder with each --style");
+  cmd->add_option("--content-dir", a->content_dir,
+                  "Instead of a manifest: every image in this folder with each --style");
   add_style_images(cmd, a->styles);
   cmd->add_option("--output-dir", a->output_dir, "With --content-dir: where CONTENT-STYLE.png go (created)")
       ->capture_default_str();

@@ -67,6 +67,7 @@ struct JobSettings {
 struct JobOptionKey {
   const char* name;
   const char* help;
+  std::string (*value)(const JobSettings& settings);  ///< the key's value in settings, as text (--help's default)
   void (*apply)(JobSettings& settings, const std::string& value);  ///< throws nst::Error(kUsage) on a bad value
 };
 /// The table of keys a manifest row (or nst batch --set) may give, in help order.

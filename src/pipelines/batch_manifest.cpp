@@ -214,8 +214,8 @@ std::vector<BatchJob> cross_product_jobs(const std::string& content_dir, const s
       job.row = static_cast<int>(jobs.size()) + 1;
       job.content = content.string();
       job.styles = {style};
-      job.output = (fs::path(output_dir) / (content.stem().string() + "-" + fs::path(style).stem().string() + extension))
-                       .string();
+      const std::string name = content.stem().string() + "-" + fs::path(style).stem().string() + extension;
+      job.output = (fs::path(output_dir) / name).string();
       job.written = content.filename().string() + "|" + style + "|" + fs::path(job.output).filename().string();
       jobs.push_back(job);
     }

@@ -3,7 +3,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 #include <sstream>
 
 #include "nst/batch.h"
@@ -59,55 +61,127 @@ std::vector<double> numbers(const std::string& v) {
   return values;
 }
 
+std::string num(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+template <class T>
+std::string join(const std::vector<T>& items) {
+  std::string text;
+  for (const auto& item : items) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      text += (text.empty() ? "" : ",") + num(item);
+    } else {
+      text += (text.empty() ? "" : ",") + item;
+    }
+  }
+  return text;
+}
+
+std::string init_name(InitKind kind) {
+  switch (kind) {
+    case InitKind::kNoise: return "noise";
+    case InitKind::kContent: return "content";
+    case InitKind::kStyle: return "style";
+    case InitKind::kImage: return "FILE";
+  }
+  return "?";
+}
+
+std::string optimizer_name(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kLbfgs: return "lbfgs";
+    case OptimizerKind::kAdam: return "adam";
+    case OptimizerKind::kSgd: return "sgd";
+  }
+  return "?";
+}
+
 using S = JobSettings;
 const std::vector<JobOptionKey> kKeys = {
-    {"size", "longest content side, px", [](S& s, const std::string& v) {
+    {"size", "longest content side, px",
+     [](const S& s) { return num(s.size); },
+     [](S& s, const std::string& v) {
        s.size = static_cast<int>(integer(v, 16, kMaxImageSide));
      }},
     {"iterations", "optimizer iterations at the full size",
+     [](const S& s) { return num(s.style.iterations); },
      [](S& s, const std::string& v) { s.style.iterations = static_cast<int>(integer(v, 0, 10'000'000)); }},
     {"seed", "random seed (noise init)",
+     [](const S& s) { return std::to_string(s.style.seed); },
      [](S& s, const std::string& v) { s.style.seed = static_cast<uint64_t>(integer(v, 0, INT64_MAX)); }},
-    {"content_weight", "content loss weight", [](S& s, const std::string& v) { s.style.content_weight = number(v); }},
-    {"style_weight", "style loss weight", [](S& s, const std::string& v) { s.style.style_weight = number(v); }},
-    {"tv_weight", "total-variation weight", [](S& s, const std::string& v) { s.style.tv_weight = number(v); }},
+    {"content_weight", "content loss weight",
+     [](const S& s) { return num(s.style.content_weight); },
+     [](S& s, const std::string& v) { s.style.content_weight = number(v); }},
+    {"style_weight", "style loss weight (each style_loss has its own default)",
+     [](const S& s) { return num(s.style.style_weight); },
+     [](S& s, const std::string& v) { s.style.style_weight = number(v); }},
+    {"tv_weight", "total-variation weight",
+     [](const S& s) { return num(s.style.tv_weight); },
+     [](S& s, const std::string& v) { s.style.tv_weight = number(v); }},
     {"content_layers", "content layers, comma-separated",
+     [](const S& s) { return join(s.style.content_layers); },
      [](S& s, const std::string& v) { s.style.content_layers = names(v); }},
     {"style_layers", "style layers, comma-separated",
+     [](const S& s) { return join(s.style.style_layers); },
      [](S& s, const std::string& v) { s.style.style_layers = names(v); }},
     {"style_layer_weights", "weight per style layer",
+     [](const S& s) {
+       return s.style.style_layer_weights.empty() ? std::string("1/N each") : join(s.style.style_layer_weights);
+     },
      [](S& s, const std::string& v) { s.style.style_layer_weights = numbers(v); }},
-    {"style_blend", "weight per style image", [](S& s, const std::string& v) { s.style.style_blend = numbers(v); }},
+    {"style_blend", "weight per style image",
+     [](const S& s) { return s.style.style_blend.empty() ? std::string("equal") : join(s.style.style_blend); },
+     [](S& s, const std::string& v) { s.style.style_blend = numbers(v); }},
     {"style_loss", "gram | mean-cov | sliced-wasserstein",
+     [](const S& s) { return to_string(s.style.style_loss); },
      [](S& s, const std::string& v) { s.style.style_loss = parse_style_loss(v); }},
-    {"style_scale", "style image size relative to size", [](S& s, const std::string& v) {
+    {"style_scale", "style image size relative to size",
+     [](const S& s) { return num(s.style_scale); },
+     [](S& s, const std::string& v) {
        s.style_scale = number(v);
        if (s.style_scale <= 0 || s.style_scale > 16) bad("in (0, 16]", v);
      }},
     {"init", "noise | content | style | FILE",
+     [](const S& s) { return init_name(s.style.init); },
      [](S& s, const std::string& v) { s.style.init = parse_init(v, s.style); }},
     {"bounds", "clamp | box | penalty | polish",
+     [](const S& s) { return to_string(s.style.bounds); },
      [](S& s, const std::string& v) { s.style.bounds = parse_bounds_method(v); }},
     {"scales", "coarse-to-fine sizes",
+     [](const S& s) { return num(s.style.scales); },
      [](S& s, const std::string& v) { s.style.scales = static_cast<int>(integer(v, 1, 12)); }},
-    {"scale_factor", "size ratio between scales", [](S& s, const std::string& v) { s.style.scale_factor = number(v); }},
+    {"scale_factor", "size ratio between scales",
+     [](const S& s) { return num(s.style.scale_factor); },
+     [](S& s, const std::string& v) { s.style.scale_factor = number(v); }},
     {"coarse_iterations", "iterations at each coarser scale (-1: iterations)",
+     [](const S& s) { return num(s.style.coarse_iterations); },
      [](S& s, const std::string& v) { s.style.coarse_iterations = static_cast<int>(integer(v, -1, 10'000'000)); }},
     {"tile_size", "tiled evaluation, px (0: whole image)",
+     [](const S& s) { return num(s.style.tile_size); },
      [](S& s, const std::string& v) { s.style.tile_size = static_cast<int>(integer(v, 0, 1 << 20)); }},
     {"optimizer", "lbfgs | adam | sgd",
+     [](const S& s) { return optimizer_name(s.style.optimizer.kind); },
      [](S& s, const std::string& v) { s.style.optimizer.kind = parse_optimizer_kind(v); }},
-    {"learning_rate", "step size (default: the optimizer's)", [](S& s, const std::string& v) {
+    {"learning_rate", "step size",
+     [](const S&) { return std::string("the optimizer's"); },
+     [](S& s, const std::string& v) {
        s.style.optimizer.learning_rate = number(v);
        if (s.style.optimizer.learning_rate <= 0) bad("> 0", v);
      }},
     {"history", "L-BFGS history size",
+     [](const S& s) { return num(s.style.optimizer.history); },
      [](S& s, const std::string& v) { s.style.optimizer.history = static_cast<int>(integer(v, 1, 10000)); }},
     {"history_precision", "float32 | float16 | bfloat16",
+     [](const S& s) { return to_string(s.style.optimizer.history_precision); },
      [](S& s, const std::string& v) { s.style.optimizer.history_precision = parse_history_precision(v); }},
     {"original_colors", "keep the content's colours (true/false)",
+     [](const S& s) { return std::string(s.original_colors ? "true" : "false"); },
      [](S& s, const std::string& v) { s.original_colors = boolean(v); }},
     {"keep_style_border", "keep a style image's uniform frame (true/false)",
+     [](const S& s) { return std::string(s.style.trim_style_borders ? "false" : "true"); },
      [](S& s, const std::string& v) { s.style.trim_style_borders = !boolean(v); }},
 };
 

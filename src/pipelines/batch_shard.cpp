@@ -40,7 +40,9 @@ Shard shard_from_environment(const std::function<const char*(const char*)>& gete
     const bool has_min = parse_int(getenv("SLURM_ARRAY_TASK_MIN"), lo);
     if (count > 0) return checked(id - (has_min ? lo : 0), count, "SLURM_ARRAY_TASK_ID with --shard-count");
     if (parse_int(getenv("SLURM_ARRAY_TASK_COUNT"), n) && has_min) return checked(id - lo, n, "SLURM_ARRAY_TASK_*");
-    if (has_min && parse_int(getenv("SLURM_ARRAY_TASK_MAX"), hi)) return checked(id - lo, hi - lo + 1, "SLURM_ARRAY_TASK_*");
+    if (has_min && parse_int(getenv("SLURM_ARRAY_TASK_MAX"), hi)) {
+      return checked(id - lo, hi - lo + 1, "SLURM_ARRAY_TASK_*");
+    }
     if (parse_int(getenv("SLURM_ARRAY_TASK_COUNT"), n)) return checked(id, n, "SLURM_ARRAY_TASK_*");
     fail(ErrorKind::kUsage, "SLURM_ARRAY_TASK_ID is set without SLURM_ARRAY_TASK_COUNT or MIN/MAX: give --shard I/N");
   }

@@ -84,7 +84,7 @@ expect 1 "cannot read manifest" -- batch none.csv
 
 # 8. Every option key is one of nst style's flags (its long name, '_' for '-').
 "$NST" style --help >style_help
-"$NST" batch --help | sed -n '/^Row options/,/^Defaults/p' | grep -E '^  [a-z_]+:' | while read -r key _; do
+"$NST" batch --help | sed -n '/^Row options/,/^\[Defaults\]/p' | grep -E '^  [a-z_]+:' | while read -r key _; do
   flag="--$(echo "${key%:}" | tr _ -)"
   grep -q -- "$flag[ ,=]" style_help || echo "key ${key%:} is not a flag of nst style ($flag)"
 done >key_problems

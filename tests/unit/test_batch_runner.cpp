@@ -42,7 +42,9 @@ TEST(BatchShard, RowsSplitDeterministicallyAndCompletely) {
 TEST(BatchShard, ParseAndEnvironment) {
   EXPECT_EQ(nst::parse_shard("2/5").index, 2);
   EXPECT_EQ(nst::parse_shard("2/5").count, 5);
-  for (const char* bad : {"5/5", "-1/2", "1/0", "1", "1/2x", ""}) EXPECT_THROW(nst::parse_shard(bad), nst::Error) << bad;
+  for (const char* bad : {"5/5", "-1/2", "1/0", "1", "1/2x", ""}) {
+    EXPECT_THROW(nst::parse_shard(bad), nst::Error) << bad;
+  }
   auto shard = nst::shard_from_environment(env({}));
   EXPECT_EQ(shard.index, 0);
   EXPECT_EQ(shard.count, 1);
