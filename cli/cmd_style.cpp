@@ -38,14 +38,6 @@ struct StyleArgs {
   CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt;
 };
 
-InitKind parse_init(const std::string& init, StyleOptions& options) {
-  if (init == "noise" || init == "random") return InitKind::kNoise;
-  if (init == "content" || init == "image") return InitKind::kContent;
-  if (init == "style") return InitKind::kStyle;
-  options.init_image = read_image(init);  // a file
-  return InitKind::kImage;
-}
-
 /// Refuses, before any allocation, a run the memory model says will not fit (CPU only: the
 /// model is calibrated for the CPU backend), naming the largest size that would.
 void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOptions& o, const at::Tensor& content,

@@ -172,7 +172,8 @@ CLI::Option* add_seed(CLI::App* cmd, uint64_t& seed, uint64_t default_seed) {
 CLI::Option* add_json(CLI::App* cmd, bool& json) {
   return cmd->add_flag("--json", json,
                        "Print JSON (plan: the prediction, with peak_bytes, parts, largest_fitting_side; score: one "
-                       "object per image with raw distances, baselines, per-layer values)");
+                       "object per image with raw distances, baselines, per-layer values; batch --status: the counts and "
+                       "one object per row)");
 }
 
 CLI::Option* add_threads(CLI::App* cmd, int& threads) {

@@ -23,6 +23,7 @@ PACKAGES=(
   # pip/venv/setuptools/wheel for the offline install and scripts/python_wheel.sh.
   python3-torch pybind11-dev python3-dev python3-pytest python3-numpy python3-pil python3-tqdm
   python3-pip python3-venv python3-setuptools python3-wheel
+  slurm-wlm munge         # tests/slurm: nst batch as a job array on a one-node Slurm of the test's own
 )
 # Only to regenerate tests/fixtures/*.h5 / *.caffemodel (committed; not needed to build or test):
 #   python3-h5py protobuf-compiler python3-protobuf   (tests/fixtures/make_fixtures_keras_caffe.py)

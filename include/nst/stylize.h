@@ -3,6 +3,9 @@
 // content image (feature MSE) and the style images (Gram matrices), plus total variation.
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +102,10 @@ struct StyleOptions {
 /// those chosen for the embedded network, whose activations are scaled differently.
 StyleOptions trained_vgg_style_defaults();
 
+/// --init: "noise" (or "random") | "content" (or "image") | "style" | FILE, which is read into
+/// options.init_image (kImage). Throws nst::Error for an unreadable file.
+InitKind parse_init(const std::string& text, StyleOptions& options);
+
 /// Why a run ended.
 enum class StopReason { kIterations, kConverged, kOptimizerFailed, kAborted };
 std::string to_string(StopReason reason);
@@ -122,10 +129,38 @@ std::pair<int, int> style_scale_size(int height, int width, int scale, const Sty
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles);
 
+/// Style images' features kept across run_style calls (nst batch: one style, many contents).
+/// They depend only on the style's pixels and the network set-up, so a run given a cache looks
+/// each style up (pixels compared exactly) before running the network on it. Bounded by
+/// `max_bytes`; the oldest entries go first. Whole-image runs only (tiled runs do not use it).
+class StyleFeatureCache {
+ public:
+  explicit StyleFeatureCache(uint64_t max_bytes = uint64_t{1} << 30) : max_bytes_(max_bytes) {}
+  /// The features of `image` under `setup` (a key naming network, layers, pooling, precision,
+  /// device); `compute` runs on a miss and its result is kept.
+  std::map<std::string, at::Tensor> features(const at::Tensor& image, const std::string& setup,
+                                             const std::function<std::map<std::string, at::Tensor>()>& compute);
+  int hits() const { return hits_; }
+  int misses() const { return misses_; }
+
+ private:
+  struct Entry {
+    at::Tensor image;
+    std::string setup;
+    std::map<std::string, at::Tensor> features;
+    uint64_t bytes = 0;
+  };
+  std::vector<Entry> entries_;  // oldest first
+  uint64_t max_bytes_, bytes_ = 0;
+  int hits_ = 0, misses_ = 0;
+};
+
 /// Runs style transfer. content and styles are 1x3xHxW RGB [0,1] tensors (styles at any size).
 /// Throws nst::Error on bad options (unknown layers, mismatched blend or layer weights).
+/// `style_features`: reuse style features from earlier runs (nullptr: compute them).
 StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
-                      const StyleOptions& options, const ProgressCallback& progress = nullptr);
+                      const StyleOptions& options, const ProgressCallback& progress = nullptr,
+                      StyleFeatureCache* style_features = nullptr);
 
 /// Keeps the luminance of `stylized` and the colour (YUV chroma) of `content` (jcjohnson's -original_colors).
 at::Tensor transfer_original_colors(const at::Tensor& content, const at::Tensor& stylized);

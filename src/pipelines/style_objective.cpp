@@ -5,15 +5,24 @@
 #include <utility>
 
 #include "nst/error.h"
-
-#include "nst/error.h"
 #include "nst/losses.h"
 #include "pipelines/style_blend.h"
 
 namespace nst::detail {
+namespace {
+
+/// What a style's features depend on besides its pixels: the StyleFeatureCache key.
+std::string feature_setup(const FeatureNet& net, const StyleOptions& o) {
+  std::string key = net.weights().source + "|" + to_string(net.weights().arch) + "|" + to_string(net.precision()) +
+                    "|" + (o.pooling == Pooling::kMax ? "max" : "avg") + "|" + o.device + "|";
+  for (const auto& layer : net.requested_layers()) key += layer + ",";
+  return key;
+}
+
+}  // namespace
 
 StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content, const std::vector<at::Tensor>& styles,
-                               const StyleOptions& options)
+                               const StyleOptions& options, StyleFeatureCache* style_features)
     : net_(net), options_(options) {
   const auto& style_layers = options.style_layers;
   NST_CHECK(options.style_layer_weights.empty() || options.style_layer_weights.size() == style_layers.size(), kUsage,
@@ -33,7 +42,13 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
   if (options.style_weight != 0) {
     std::map<std::string, std::pair<at::Tensor, at::Tensor>> moments;  // kMeanCov: blended μ, E[ffᵀ]
     for (size_t s = 0; s < styles.size(); ++s) {
-      auto features = net_.forward(styles[s]);
+      auto forward = [&] {
+        std::map<std::string, at::Tensor> kept;  // only the style layers: content layers are not read here
+        auto all = net_.forward(styles[s]);
+        for (const auto& name : style_layers) kept[name] = all.at(name).detach();
+        return kept;
+      };
+      auto features = style_features ? style_features->features(styles[s], feature_setup(net_, options), forward) : forward();
       const double share = shares[s];
       for (const auto& name : style_layers) {
         const at::Tensor& f = features.at(name);

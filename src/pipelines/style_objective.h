@@ -16,8 +16,9 @@ namespace nst::detail {
 
 class StyleObjective {
  public:
+  /// style_features: where to look up (and keep) the styles' features; nullptr: compute them.
   StyleObjective(const FeatureNet& net, const at::Tensor& content, const std::vector<at::Tensor>& styles,
-                 const StyleOptions& options);
+                 const StyleOptions& options, StyleFeatureCache* style_features = nullptr);
 
   /// Loss at x; writes the gradient into grad. Records the weighted parts of this evaluation.
   double operator()(const at::Tensor& x, at::Tensor& grad);

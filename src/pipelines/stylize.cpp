@@ -118,6 +118,14 @@ StyleOptions trained_vgg_style_defaults() {
   return o;
 }
 
+InitKind parse_init(const std::string& text, StyleOptions& options) {
+  if (text == "noise" || text == "random") return InitKind::kNoise;
+  if (text == "content" || text == "image") return InitKind::kContent;
+  if (text == "style") return InitKind::kStyle;
+  options.init_image = read_image(text);  // a file
+  return InitKind::kImage;
+}
+
 BoundsMethod parse_bounds_method(const std::string& name) {
   if (name == "clamp") return BoundsMethod::kClamp;
   if (name == "box" || name == "lbfgsb") return BoundsMethod::kBox;
@@ -173,7 +181,7 @@ std::string to_string(StopReason reason) {
 }
 
 StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
-                      const StyleOptions& options, const ProgressCallback& progress) {
+                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
   check_style_options(options, given_styles.size());
   std::vector<at::Tensor> styles;
   for (const auto& style : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(style) : style);
@@ -220,7 +228,8 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
     if (options.tile_size > 0) {
       tiled = std::make_unique<detail::TiledStyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options);
     } else {
-      whole = std::make_unique<detail::StyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options);
+      whole = std::make_unique<detail::StyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options,
+                                                       style_features);
     }
     const Objective objective = [&](const at::Tensor& v, at::Tensor& g) { return tiled ? (*tiled)(v, g) : (*whole)(v, g); };
     const detail::PartsGetter parts = [&] { return tiled ? tiled->parts() : whole->parts(); };

@@ -32,7 +32,7 @@ INTENTIONAL = {
     "--content-layers": {"score": "ScoreOptions::content_layers: the judge reads other layers than the optimizer"},
     "--init": {"invert": "InvertOptions::init: noise (style's auto starts from the content for the embedded network)"},
 }
-EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "weights", "weights info", "weights convert",
+EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "batch", "weights", "weights info", "weights convert",
                   "weights fetch", "weights list"}
 
 failures = []
