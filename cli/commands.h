@@ -14,5 +14,6 @@ void add_weights_command(CLI::App& app, std::function<int()>& action);  // cmd_w
 void add_compare_command(CLI::App& app, std::function<int()>& action);  // cmd_compare.cpp
 void add_plan_command(CLI::App& app, std::function<int()>& action);     // cmd_plan.cpp
 void add_score_command(CLI::App& app, std::function<int()>& action);    // cmd_score.cpp
+void add_video_command(CLI::App& app, std::function<int()>& action);    // cmd_video.cpp
 
 }  // namespace nst::cli

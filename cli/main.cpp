@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_compare_command(app, action);
   add_plan_command(app, action);
   add_score_command(app, action);
+  add_video_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -5,8 +5,7 @@
 #include <utility>
 
 #include "nst/error.h"
-
-#include "nst/error.h"
+#include "nst/image.h"
 #include "nst/losses.h"
 #include "pipelines/style_blend.h"
 
@@ -24,6 +23,12 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
   const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
+  for (const TemporalTarget& t : options.temporal) {  // at this scale's size (coarse-to-fine)
+    const int h = static_cast<int>(content.size(2)), w = static_cast<int>(content.size(3));
+    const bool same = t.image.size(2) == h && t.image.size(3) == w;
+    auto fit = [&](const at::Tensor& image) { return (same ? image : resize_image(image.to(at::kCPU), h, w)).to(content.device(), at::kFloat); };
+    temporal_.push_back({fit(t.image), fit(t.mask).clamp(0.0, 1.0), t.weight});
+  }
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0 && !options.content_layers.empty()) {
@@ -133,6 +138,12 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
   if (options_.tv_weight != 0) {
     at::Tensor term = options_.tv_weight * tv_loss(image);
     parts_["tv"] = term.item<double>();
+    total = total + term;
+  }
+  for (size_t i = 0; i < temporal_.size(); ++i) {
+    const TemporalTarget& t = temporal_[i];
+    at::Tensor term = t.weight * temporal_loss(image, t.image, t.mask);
+    parts_[i == 0 ? "temporal" : "temporal:" + std::to_string(i)] = term.item<double>();
     total = total + term;
   }
   if (options_.bounds == BoundsMethod::kPenalty && options_.range_weight != 0) {

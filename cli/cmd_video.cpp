@@ -1,0 +1,148 @@
+// `nst video`: style transfer of a video with temporal consistency (nst/video.h). Thin: flags
+// into VideoOptions, one line per frame.
+#include <ATen/ATen.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "common.h"
+#include "interrupt.h"
+#include "nst/error.h"
+#include "nst/image.h"
+#include "nst/runtime.h"
+#include "nst/video.h"
+#include "options.h"
+
+namespace nst::cli {
+namespace {
+
+struct VideoArgs {
+  std::string input, frames, init_from, work_dir, init;
+  std::vector<std::string> styles;
+  RunFlags run;
+  NetworkFlags net;
+  OptimizerFlags opt;
+  double content_weight = 0, style_weight = 0, tv_weight = 0, style_scale = 1.0;
+  VideoOptions video;
+  bool no_warp_init = false;
+  CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *fps_opt;
+};
+
+int run(VideoArgs& a) {
+  check_run_flags(a.run);
+  NST_CHECK(a.run.save_every == 0, kUsage, "--save-every is not used by nst video (every frame is saved)");
+  NST_CHECK(a.style_scale > 0 && a.style_scale <= 16, kUsage, "--style-scale must be in (0, 16]");
+  std::vector<std::string> inputs{a.input};
+  inputs.insert(inputs.end(), a.styles.begin(), a.styles.end());
+  check_output_path(a.run.output, inputs);
+
+  VideoOptions v = a.video;
+  v.style = style_defaults(a.net.weights);
+  v.style.optimizer = to_options(a.opt, v.style.optimizer);
+  apply_network_flags(a.net, v.style);
+  if (a.content_weight_opt->count()) v.style.content_weight = a.content_weight;
+  if (a.style_weight_opt->count()) v.style.style_weight = a.style_weight;
+  if (a.tv_weight_opt->count()) v.style.tv_weight = a.tv_weight;
+  if (a.init == "noise") v.style.init = InitKind::kNoise;
+  NST_CHECK(a.init == "auto" || a.init == "noise", kUsage, "--init must be auto or noise (later frames start warped)");
+  v.style.iterations = a.run.iterations;
+  v.style.seed = a.run.seed;
+  v.size = a.run.size;
+  v.warp_init = !a.no_warp_init;
+  v.init_from = a.init_from;
+  v.work_dir = a.work_dir;
+  if (!a.frames.empty()) parse_frame_range(a.frames, v);
+
+  const int threads = configure_runtime(a.net.threads);
+  VggWeights weights = a.net.load();
+  std::vector<at::Tensor> styles;
+  const int style_size = std::max(16, static_cast<int>(std::lround(a.run.size * a.style_scale)));
+  for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+  std::fprintf(stderr, "nst: video %s -> %s, %s, %d threads, weights %s\n", a.input.c_str(), a.run.output.c_str(),
+               a.net.device.c_str(), threads, weights.source.c_str());
+
+  RunFlags per_frame = a.run;  // the bar and --trace; frames are saved by the library
+  RunProgress progress(&per_frame);
+  auto frame_done = [&](const VideoFrameReport& r) {
+    progress.finish();
+    if (r.skipped) {
+      std::fprintf(stderr, "nst: frame %d/%d exists, skipped (%s)\n", r.frame, r.last, r.path.c_str());
+    } else {
+      char error[48] = "";
+      if (r.warping_error >= 0) std::snprintf(error, sizeof error, ", warping error %.3e", r.warping_error);
+      std::fprintf(stderr, "nst: frame %d/%d: %.1fs (flow %.2fs), loss %.4e (%s)%s; wrote %s\n", r.frame, r.last,
+                   r.seconds, r.flow_seconds, r.result.last.loss, summarize_parts(r.result.last).c_str(), error,
+                   r.path.c_str());
+    }
+    return !interrupted();
+  };
+  VideoResult result = run_video(weights, a.input, a.run.output, styles, v, progress.callback(), frame_done);
+  progress.finish();
+  double mean_error = 0;
+  for (double e : result.warping_errors) mean_error += e / static_cast<double>(result.warping_errors.size());
+  std::fprintf(stderr, "nst: %d frames stylized, %d skipped, mean warping error %.3e; %s%s%s\n", result.stylized,
+               result.skipped, mean_error, result.video.empty() ? "frames in " : "wrote ",
+               result.video.empty() ? result.frames_dir.c_str() : result.video.c_str(),
+               result.video.empty() ? "" : (" (" + result.codec + ", no audio)").c_str());
+  if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_video_command(CLI::App& app, std::function<int()>& action) {
+  auto a = std::make_shared<VideoArgs>();
+  const StyleOptions e;  // embedded defaults
+  const StyleOptions t = trained_vgg_style_defaults();
+  const VideoOptions d;
+  CLI::App* cmd = app.add_subcommand(
+      "video", "Video style transfer with temporal consistency (Ruder et al. 2016): optical flow, warped start, "
+               "temporal loss; resumable");
+  cmd->add_option("-i,--input", a->input, "Video file, folder of frames (name order) or pattern like dir/%04d.png")
+      ->required();
+  add_style_images(cmd, a->styles)->required();
+  add_run_flags(cmd, a->run, d.size, e.iterations, e.seed);
+  cmd->get_option("--output")
+      ->description("Video file (.mp4 .mkv .mov: H.264; .avi: MJPEG; no audio) or a folder of frame_NNNNNN.png")
+      ->default_str("")
+      ->required();
+  a->video.first_iterations = d.first_iterations;
+  cmd->add_option("--first-iterations", a->video.first_iterations,
+                  "Iterations of a run's first frame (no predecessor; -1: 2x --iterations)")
+      ->capture_default_str();
+  a->video.temporal_weight = d.temporal_weight;
+  cmd->add_option("--temporal-weight", a->video.temporal_weight,
+                  "Weight of the temporal loss (masked MSE to the warped previous frame; 0: per-frame)")
+      ->capture_default_str();
+  cmd->add_flag("--no-warp-init", a->no_warp_init, "Start every frame like the first, not from the warped previous result");
+  a->video.mask_sigma = d.mask_sigma;
+  cmd->add_option("--mask-sigma", a->video.mask_sigma, "Smoothing of the flow's reliability mask (px)")
+      ->capture_default_str();
+  a->video.fps = d.fps;
+  cmd->add_option("--fps", a->video.fps, "Frame rate of a frame-folder input (a video keeps its own)")
+      ->capture_default_str();
+  cmd->add_option("--frames", a->frames, "Range to stylize: A:B, A: or A (1-based, inclusive; default all)");
+  cmd->add_option("--init-from", a->init_from, "Stylized frame A-1 that a chunk --frames A:B continues from");
+  cmd->add_option("--work-dir", a->work_dir,
+                  "Stylized frames and flow cache (default: OUTPUT.work for a video, OUTPUT/.nst-video for frames)");
+  add_optimizer_flags(cmd, a->opt, e.optimizer);
+  auto describe = [](double embedded, double trained) {
+    return per_network(format_number(embedded), format_number(trained));
+  };
+  a->content_weight_opt = cmd->add_option("--content-weight", a->content_weight, "Content loss weight")
+                              ->default_str(describe(e.content_weight, t.content_weight));
+  a->style_weight_opt = cmd->add_option("--style-weight", a->style_weight, "Style loss weight")
+                            ->default_str(describe(e.style_weight, t.style_weight));
+  a->tv_weight_opt = add_tv_weight(cmd, a->tv_weight, describe(e.tv_weight, t.tv_weight));
+  cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
+  a->init = "auto";
+  cmd->add_option("--init", a->init, "First frame's start: auto (content embedded, noise trained) | noise")
+      ->capture_default_str();
+  add_network_flags(cmd, a->net, "auto", e.device, e.precision);
+  cmd->callback([a, &action] { action = [a] { return run(*a); }; });
+}
+
+}  // namespace nst::cli
