@@ -61,13 +61,15 @@ int run(VideoArgs& a) {
   std::vector<at::Tensor> styles;
   const int style_size = std::max(16, static_cast<int>(std::lround(a.run.size * a.style_scale)));
   for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
-  std::fprintf(stderr, "nst: video %s -> %s, %s, %d threads, weights %s\n", a.input.c_str(), a.run.output.c_str(),
-               a.net.device.c_str(), threads, weights.source.c_str());
-
-  RunFlags per_frame = a.run;  // the bar and --trace; frames are saved by the library
-  RunProgress progress(&per_frame);
+  RunProgress progress(&a.run);  // the bar and --trace; frames are saved by the library
+  bool started = false;
   auto frame_done = [&](const VideoFrameReport& r) {
     progress.finish();
+    if (!started) {  // after the input was opened: its errors stay one line
+      std::fprintf(stderr, "nst: video %s -> %s, frames %d-%d, %s, %d threads, weights %s\n", a.input.c_str(),
+                   a.run.output.c_str(), r.first, r.last, a.net.device.c_str(), threads, weights.source.c_str());
+      started = true;
+    }
     if (r.skipped) {
       std::fprintf(stderr, "nst: frame %d/%d exists, skipped (%s)\n", r.frame, r.last, r.path.c_str());
     } else {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <tuple>
 #include <opencv2/core.hpp>
@@ -40,8 +41,14 @@ std::string format_index(const std::string& pattern, int i) {
   return buffer;
 }
 
-// OpenCV logs codec fallbacks to stderr itself; the library reports through its results.
-void quiet_opencv() { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR); }
+// OpenCV logs codec fallbacks, and FFmpeg its demuxer errors ("moov atom not found"), to
+// stderr themselves; the library reports through its errors and results instead. OpenCV's
+// FFmpeg backend reads OPENCV_FFMPEG_LOGLEVEL when it first opens a file (-8: AV_LOG_QUIET);
+// a value the user set wins.
+void quiet_opencv() {
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+  ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);
+}
 
 at::Tensor mat_to_tensor(const cv::Mat& bgr, int height, int width) {
   cv::Mat sized = bgr;
