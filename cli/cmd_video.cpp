@@ -19,16 +19,18 @@
 namespace nst::cli {
 namespace {
 
+constexpr const char* kDefaultVideoOutput = "out.mp4";
+
 struct VideoArgs {
-  std::string input, frames, init_from, work_dir, init;
+  std::string input, frames, init_from, work_dir;
   std::vector<std::string> styles;
   RunFlags run;
   NetworkFlags net;
   OptimizerFlags opt;
-  double content_weight = 0, style_weight = 0, tv_weight = 0, style_scale = 1.0;
+  StyleWeightFlags weights;
+  double style_scale = 1.0;
   VideoOptions video;
   bool no_warp_init = false;
-  CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *fps_opt;
 };
 
 int run(VideoArgs& a) {
@@ -43,11 +45,7 @@ int run(VideoArgs& a) {
   v.style = style_defaults(a.net.weights);
   v.style.optimizer = to_options(a.opt, v.style.optimizer);
   apply_network_flags(a.net, v.style);
-  if (a.content_weight_opt->count()) v.style.content_weight = a.content_weight;
-  if (a.style_weight_opt->count()) v.style.style_weight = a.style_weight;
-  if (a.tv_weight_opt->count()) v.style.tv_weight = a.tv_weight;
-  if (a.init == "noise") v.style.init = InitKind::kNoise;
-  NST_CHECK(a.init == "auto" || a.init == "noise", kUsage, "--init must be auto or noise (later frames start warped)");
+  a.weights.apply(v.style);
   v.style.iterations = a.run.iterations;
   v.style.seed = a.run.seed;
   v.size = a.run.size;
@@ -98,7 +96,6 @@ int run(VideoArgs& a) {
 void add_video_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<VideoArgs>();
   const StyleOptions e;  // embedded defaults
-  const StyleOptions t = trained_vgg_style_defaults();
   const VideoOptions d;
   CLI::App* cmd = app.add_subcommand(
       "video", "Video style transfer with temporal consistency (Ruder et al. 2016): optical flow, warped start, "
@@ -107,10 +104,8 @@ void add_video_command(CLI::App& app, std::function<int()>& action) {
       ->required();
   add_style_images(cmd, a->styles)->required();
   add_run_flags(cmd, a->run, d.size, e.iterations, e.seed);
-  cmd->get_option("--output")
-      ->description("Video file (.mp4 .mkv .mov: H.264; .avi: MJPEG; no audio) or a folder of frame_NNNNNN.png")
-      ->default_str("")
-      ->required();
+  a->run.output = kDefaultVideoOutput;  // .mp4 .mkv .mov: H.264; .avi: MJPEG; else a folder of frames
+  cmd->get_option("--output")->default_str(kDefaultVideoOutput);
   a->video.first_iterations = d.first_iterations;
   cmd->add_option("--first-iterations", a->video.first_iterations,
                   "Iterations of a run's first frame (no predecessor; -1: 2x --iterations)")
@@ -131,18 +126,8 @@ void add_video_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--work-dir", a->work_dir,
                   "Stylized frames and flow cache (default: OUTPUT.work for a video, OUTPUT/.nst-video for frames)");
   add_optimizer_flags(cmd, a->opt, e.optimizer);
-  auto describe = [](double embedded, double trained) {
-    return per_network(format_number(embedded), format_number(trained));
-  };
-  a->content_weight_opt = cmd->add_option("--content-weight", a->content_weight, "Content loss weight")
-                              ->default_str(describe(e.content_weight, t.content_weight));
-  a->style_weight_opt = cmd->add_option("--style-weight", a->style_weight, "Style loss weight")
-                            ->default_str(describe(e.style_weight, t.style_weight));
-  a->tv_weight_opt = add_tv_weight(cmd, a->tv_weight, describe(e.tv_weight, t.tv_weight));
+  add_style_weight_flags(cmd, a->weights);
   cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
-  a->init = "auto";
-  cmd->add_option("--init", a->init, "First frame's start: auto (content embedded, noise trained) | noise")
-      ->capture_default_str();
   add_network_flags(cmd, a->net, "auto", e.device, e.precision);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

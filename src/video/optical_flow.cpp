@@ -3,6 +3,7 @@
 // DeepFlow (Ruder et al.'s choice) takes minutes on a CPU. OpenCV's headers stay in this file
 // and in video_io.cpp (CMakeLists.txt sets their include path for these two only).
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/video/tracking.hpp>
@@ -28,6 +29,7 @@ at::Tensor optical_flow(const at::Tensor& from, const at::Tensor& to) {
             kUsage, "optical_flow expects two 1x3xHxW frames of the same size");
   const cv::Mat a = to_gray8(from), b = to_gray8(to);
   cv::Mat flow;
+  cv::setNumThreads(at::get_num_threads());  // --threads holds for OpenCV's pool too
   try {
     cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM);
     dis->calc(a, b, flow);

@@ -58,7 +58,7 @@ expect 2 "--frames must be A:B" -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --fram
 expect 2 "has 5 frames"         -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --size 48 --frames 2:9
 expect 2 "temporal-weight"      -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --temporal-weight -1
 expect 2 "save-every"           -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --save-every 5
-expect 2 "required"             -- video -i "$TMP/in" -s "$S"
+expect 2 "required"             -- video -s "$S" -o "$TMP/x"
 expect 2 "refusing to overwrite" -- video -i "$TMP/out.mp4" -s "$S" -o "$TMP/out.mp4"
 expect 1 "input not found"      -- video -i "$TMP/missing.mp4" -s "$S" -o "$TMP/x.mp4"
 expect 1 "no image files"       -- video -i "$SRC/tests" -s "$S" -o "$TMP/x"
