@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kDefaultVideoOutput = "out.mp4";
 
 struct VideoArgs {
-  std::string input, frames, init_from, work_dir;
+  std::string input, frames, init_from, work_dir, long_term;
   std::vector<std::string> styles;
   RunFlags run;
   NetworkFlags net;
@@ -53,6 +53,10 @@ int run(VideoArgs& a) {
   v.init_from = a.init_from;
   v.work_dir = a.work_dir;
   if (!a.frames.empty()) parse_frame_range(a.frames, v);
+  for (double j : a.long_term.empty() ? std::vector<double>{} : parse_numbers(a.long_term, "--long-term")) {
+    NST_CHECK(j == std::floor(j), kUsage, "--long-term takes whole frame offsets, e.g. 2,4");
+    v.long_term.push_back(static_cast<int>(j));
+  }
 
   const int threads = configure_runtime(a.net.threads);
   VggWeights weights = a.net.load();
@@ -114,6 +118,8 @@ void add_video_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--temporal-weight", a->video.temporal_weight,
                   "Weight of the temporal loss (masked MSE to the warped previous frame; 0: per-frame)")
       ->capture_default_str();
+  cmd->add_option("--long-term", a->long_term,
+                  "Also keep consistent with frames t-j for these offsets, e.g. 2,4 (default: only t-1)");
   cmd->add_flag("--no-warp-init", a->no_warp_init, "Start every frame like the first, not from the warped previous result");
   a->video.mask_sigma = d.mask_sigma;
   cmd->add_option("--mask-sigma", a->video.mask_sigma, "Smoothing of the flow's reliability mask (px)")

@@ -47,6 +47,9 @@ struct VideoOptions {
   /// stylization). Measured in docs/VIDEO.md: warping error against style loss.
   double temporal_weight = 200.0;
   bool warp_init = true;           ///< start each frame from the warped previous result (else style.init)
+  /// Long-term consistency: also pull toward the results of frames t−j for these j (e.g. {2, 4}),
+  /// each pixel toward the closest earlier frame whose flow is reliable there (Ruder et al. eq. 8).
+  std::vector<int> long_term;
   double mask_sigma = 1.0;         ///< Gaussian smoothing of the reliability mask for the loss (px)
   int size = 512;                  ///< longest side the frames are resized to (px)
   double fps = 25.0;               ///< frame rate of a frame-folder input (a video file's own is kept)

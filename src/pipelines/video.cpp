@@ -4,6 +4,7 @@
 // interrupted run or a later chunk (--frames) picks up where the files end.
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -52,12 +53,14 @@ void check_video_options(const VideoOptions& o, size_t style_count) {
             "--frames must be A:B with 1 <= A <= B");
 }
 
-// Flows of frame t's pair (backward t → t−1, forward t−1 → t), from the cache folder or computed
-// and stored there. The folder is per frame size; a key file ties it to one input.
+// Flows between frames t and t−j (backward t → t−j, forward t−j → t), from the cache folder or
+// computed and stored there. The folder is per frame size; a key file ties it to one input.
 class FlowCache {
  public:
   FlowCache(const fs::path& folder, const std::string& input) : folder_(folder) {
-    fs::create_directories(folder_);
+    std::error_code ec;
+    fs::create_directories(folder_, ec);
+    NST_CHECK(fs::is_directory(folder_, ec), kIo, "cannot create the flow cache folder " + folder_.string());
     const fs::path key = folder_ / "input.txt";
     const std::string id = fs::weakly_canonical(input).string();
     std::ifstream in(key);
@@ -71,14 +74,16 @@ class FlowCache {
     }
   }
   // Returns {backward, forward}; `seconds` gets the time spent computing (0 when cached).
-  std::pair<at::Tensor, at::Tensor> get(int t, const std::function<at::Tensor(int)>& content, double& seconds) {
-    const std::string b = numbered(folder_, "backward", t, ".flo"), f = numbered(folder_, "forward", t, ".flo");
+  std::pair<at::Tensor, at::Tensor> get(int t, int j, const std::function<at::Tensor(int)>& content,
+                                        double& seconds) {
+    const std::string ext = j == 1 ? ".flo" : "_" + std::to_string(j) + ".flo";
+    const std::string b = numbered(folder_, "backward", t, ext.c_str()), f = numbered(folder_, "forward", t, ext.c_str());
     std::error_code ec;
     if (fs::exists(b, ec) && fs::exists(f, ec)) return {detail::read_flo(b), detail::read_flo(f)};
     const auto start = std::chrono::steady_clock::now();
-    const at::Tensor previous = content(t - 1), current = content(t);
+    const at::Tensor previous = content(t - j), current = content(t);
     at::Tensor backward = optical_flow(current, previous), forward = optical_flow(previous, current);
-    seconds = seconds_since(start);
+    seconds += seconds_since(start);
     detail::write_flo(backward, b);
     detail::write_flo(forward, f);
     return {backward, forward};
@@ -141,12 +146,20 @@ VideoResult run_video(const VggWeights& weights, const std::string& input, const
   FlowCache flows(work / "flow" / (std::to_string(width) + "x" + std::to_string(height)), input);
   auto frame_path = [&](int t) { return numbered(frames_dir, "frame", t, ".png"); };
 
-  // The last two content frames read: the flow of frame t needs t−1 and t, read in that order.
+  // Temporal targets: the previous frame, then the long-term ones (closest first).
+  std::vector<int> offsets{1};
+  for (int j : options.long_term) {
+    NST_CHECK(j >= 2 && j <= 1000, kUsage, "--long-term offsets must be between 2 and 1000 frames");
+    if (std::find(offsets.begin(), offsets.end(), j) == offsets.end()) offsets.push_back(j);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  // The last content frames read: frame t's flows need t−j ... t, read in that order (a video
+  // decodes forward; going back re-opens it).
   std::map<int, at::Tensor> recent;
   auto content = [&](int t) {
     auto it = recent.find(t);
     if (it != recent.end()) return it->second;
-    if (recent.size() >= 2) recent.erase(recent.begin());
+    if (recent.size() > static_cast<size_t>(offsets.back())) recent.erase(recent.begin());
     return recent[t] = reader.frame(t);
   };
   auto load_result = [&](const std::string& path) { return resize_image(read_image(path), height, width).contiguous(); };
@@ -176,19 +189,36 @@ VideoResult run_video(const VggWeights& weights, const std::string& input, const
     o.iterations = first_iterations;
     at::Tensor backward, hard_mask;
     if (previous.defined() && t > 1) {
-      auto [b, forward] = flows.get(t, content, report.flow_seconds);
-      backward = b;
+      // Flows first, farthest frame first (forward decoding); then the masks, closest first.
+      std::vector<std::pair<int, std::pair<at::Tensor, at::Tensor>>> pairs;
+      for (auto j = offsets.rbegin(); j != offsets.rend(); ++j) {
+        if (*j == 1 || (t - *j >= 1 && fs::exists(frame_path(t - *j), ec))) {
+          pairs.emplace_back(*j, flows.get(t, *j, content, report.flow_seconds));
+        }
+      }
+      std::reverse(pairs.begin(), pairs.end());
       const auto mask_start = std::chrono::steady_clock::now();
-      hard_mask = reliability_mask(backward, forward);
-      const at::Tensor mask = options.mask_sigma > 0 ? reliability_mask(backward, forward, options.mask_sigma) : hard_mask;
-      const at::Tensor warped = warp(previous, backward);
+      at::Tensor covered;  // Σ of the closer frames' masks (Ruder et al.'s long-term rule)
+      for (const auto& [j, flow] : pairs) {
+        const auto& [b, forward] = flow;
+        at::Tensor mask = reliability_mask(b, forward, options.mask_sigma);
+        const at::Tensor earlier = j == 1 ? previous : load_result(frame_path(t - j));
+        const at::Tensor warped = warp(earlier, b);
+        if (j == 1) {
+          backward = b;
+          hard_mask = options.mask_sigma > 0 ? reliability_mask(b, forward) : mask;
+          if (options.warp_init) {  // unreliable pixels start from the content
+            o.init = InitKind::kImage;
+            o.init_image = mask * warped + (1 - mask) * content(t);
+          }
+        }
+        // A pixel is pulled toward the closest earlier frame that sees it.
+        const at::Tensor own = covered.defined() ? (mask - covered).clamp_min(0) : mask;
+        covered = covered.defined() ? covered + mask : mask;
+        if (options.temporal_weight > 0) o.temporal.push_back({warped, own, options.temporal_weight});
+      }
       report.flow_seconds += seconds_since(mask_start);
       o.iterations = options.style.iterations;
-      if (options.warp_init) {  // unreliable pixels start from the content
-        o.init = InitKind::kImage;
-        o.init_image = mask * warped + (1 - mask) * content(t);
-      }
-      if (options.temporal_weight > 0) o.temporal.push_back({warped, mask, options.temporal_weight});
     }
     report.result = run_style(weights, content(t), styles, o, iteration_progress);
     result.stop = report.result.stop;

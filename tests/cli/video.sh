@@ -54,10 +54,17 @@ grep -q "frame 1/5 exists, skipped" "$TMP/err" && grep -q "frame 2/5: .*warping 
 [ -s "$TMP/chunk/frame_000004.png" ] && [ ! -e "$TMP/chunk/frame_000003.png" ] || fail "chunk frames"
 grep -q "frame 4/5:.*warping error" "$TMP/err" || fail "chunk's first frame did not continue from --init-from"
 
+# Long-term consistency: frame 3 is also pulled toward frame 1 (a second temporal term in the trace).
+"$NST" video -i "$TMP/in" -o "$TMP/long" "${RUN[@]}" --frames 1:3 --long-term 2 --trace "$TMP/long.jsonl" \
+  >/dev/null 2>"$TMP/err" || { fail "long-term run"; cat "$TMP/err"; }
+grep -q '"temporal:1"' "$TMP/long.jsonl" || fail "no long-term temporal term in the trace"
+[ -s "$TMP/long/.nst-video/flow/48x40/backward_000003_2.flo" ] || fail "no cached long-term flow"
+
 expect 2 "--frames must be A:B" -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --frames 3:1
 expect 2 "has 5 frames"         -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --size 48 --frames 2:9
 expect 2 "temporal-weight"      -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --temporal-weight -1
 expect 2 "save-every"           -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --save-every 5
+expect 2 "long-term"            -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --long-term 1.5
 expect 2 "required"             -- video -s "$S" -o "$TMP/x"
 expect 2 "refusing to overwrite" -- video -i "$TMP/out.mp4" -s "$S" -o "$TMP/out.mp4"
 expect 1 "input not found"      -- video -i "$TMP/missing.mp4" -s "$S" -o "$TMP/x.mp4"
