@@ -17,9 +17,13 @@ namespace nst {
 // ---- Flow, warping and the reliability mask (src/video/). Flows are 1x2xHxW float tensors
 // (u, v) in px; a flow F "from a to b" satisfies a(p) ≈ b(p + F(p)).
 
-/// Dense optical flow from frame `from` to frame `to` (1x3xHxW RGB [0,1], the same size), by
-/// OpenCV's DIS (Kroeger et al. 2016, preset medium) on the luminance.
-at::Tensor optical_flow(const at::Tensor& from, const at::Tensor& to);
+/// The flow algorithm (both OpenCV's, on the luminance).
+enum class FlowMethod {
+  kDis,        ///< DIS (Kroeger et al. 2016), preset medium: what nst video uses
+  kFarneback,  ///< Farnebäck 2003 polynomial expansion: an independent second opinion for evaluation
+};
+/// Dense optical flow from frame `from` to frame `to` (1x3xHxW RGB [0,1], the same size).
+at::Tensor optical_flow(const at::Tensor& from, const at::Tensor& to, FlowMethod method = FlowMethod::kDis);
 
 /// image sampled at p + flow(p) (bilinear; beyond the border the nearest edge pixel): an image
 /// of frame b brought to frame a by the flow from a to b. image is 1xCxHxW.

@@ -1,4 +1,4 @@
-// Optical flow from OpenCV's DIS (dense inverse search; Kroeger et al. 2016): Debian ships it in
+// Optical flow from OpenCV's DIS (and Farnebäck's, to evaluate with a flow the run did not use) (dense inverse search; Kroeger et al. 2016): Debian ships it in
 // libopencv-video, it needs no external binary, and it takes milliseconds per frame pair where
 // DeepFlow (Ruder et al.'s choice) takes minutes on a CPU. OpenCV's headers stay in this file
 // and in video_io.cpp (CMakeLists.txt sets their include path for these two only).
@@ -24,15 +24,21 @@ cv::Mat to_gray8(const at::Tensor& image) {
 
 }  // namespace
 
-at::Tensor optical_flow(const at::Tensor& from, const at::Tensor& to) {
+at::Tensor optical_flow(const at::Tensor& from, const at::Tensor& to, FlowMethod method) {
   NST_CHECK(from.defined() && to.defined() && from.dim() == 4 && from.size(1) == 3 && from.sizes().equals(to.sizes()),
             kUsage, "optical_flow expects two 1x3xHxW frames of the same size");
   const cv::Mat a = to_gray8(from), b = to_gray8(to);
   cv::Mat flow;
   cv::setNumThreads(at::get_num_threads());  // --threads holds for OpenCV's pool too
   try {
-    cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM);
-    dis->calc(a, b, flow);
+    if (method == FlowMethod::kFarneback) {
+      // OpenCV's documented example settings (pyramid 0.5 x 3 levels, 15 px window, 3 iterations).
+      cv::calcOpticalFlowFarneback(a, b, flow, /*pyr_scale=*/0.5, /*levels=*/3, /*winsize=*/15, /*iterations=*/3,
+                                   /*poly_n=*/5, /*poly_sigma=*/1.2, /*flags=*/0);
+    } else {
+      cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM);
+      dis->calc(a, b, flow);
+    }
   } catch (const cv::Exception& e) {
     fail(ErrorKind::kNumeric, std::string("optical flow failed: ") + e.what());
   }
