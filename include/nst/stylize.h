@@ -100,7 +100,7 @@ struct StyleOptions {
   /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
   ComputePrecision precision = ComputePrecision::kFloat32;
   bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
-  std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h); not with tile_size (yet)
+  std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,

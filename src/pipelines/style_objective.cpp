@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "nst/error.h"
-#include "nst/image.h"
 #include "nst/losses.h"
 #include "pipelines/style_blend.h"
+#include "pipelines/temporal_targets.h"
 
 namespace nst::detail {
 
@@ -23,12 +23,7 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
   const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
-  for (const TemporalTarget& t : options.temporal) {  // at this scale's size (coarse-to-fine)
-    const int h = static_cast<int>(content.size(2)), w = static_cast<int>(content.size(3));
-    const bool same = t.image.size(2) == h && t.image.size(3) == w;
-    auto fit = [&](const at::Tensor& image) { return (same ? image : resize_image(image.to(at::kCPU), h, w)).to(content.device(), at::kFloat); };
-    temporal_.push_back({fit(t.image), fit(t.mask).clamp(0.0, 1.0), t.weight});
-  }
+  temporal_ = fit_temporal_targets(options.temporal, content);  // at this scale's size
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0 && !options.content_layers.empty()) {
@@ -143,7 +138,7 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
   for (size_t i = 0; i < temporal_.size(); ++i) {
     const TemporalTarget& t = temporal_[i];
     at::Tensor term = t.weight * temporal_loss(image, t.image, t.mask);
-    parts_[i == 0 ? "temporal" : "temporal:" + std::to_string(i)] = term.item<double>();
+    parts_[temporal_part_name(i)] = term.item<double>();
     total = total + term;
   }
   if (options_.bounds == BoundsMethod::kPenalty && options_.range_weight != 0) {

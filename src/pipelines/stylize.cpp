@@ -70,7 +70,6 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
             "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
   NST_CHECK(o.sliced_directions >= 0 && o.sliced_redraw_every >= 0, kUsage,
             "sliced-Wasserstein directions and redraw interval must be >= 0");
-  NST_CHECK(o.temporal.empty() || o.tile_size == 0, kUsage, "temporal (video) terms cannot be tiled yet: drop --tile-size");
   for (const TemporalTarget& t : o.temporal) {
     NST_CHECK(t.image.defined() && t.mask.defined() && std::isfinite(t.weight) && t.weight >= 0, kUsage,
               "a temporal target needs an image, a mask and a weight >= 0");

@@ -51,6 +51,7 @@ void check_video_options(const VideoOptions& o, size_t style_count) {
   NST_CHECK(std::isfinite(o.fps) && o.fps > 0 && o.fps < 1000, kUsage, "--fps must be in (0, 1000)");
   NST_CHECK(o.first_frame >= 1 && o.last_frame >= 0 && (o.last_frame == 0 || o.last_frame >= o.first_frame), kUsage,
             "--frames must be A:B with 1 <= A <= B");
+  for (int j : o.long_term) NST_CHECK(j >= 2 && j <= 1000, kUsage, "--long-term offsets must be between 2 and 1000 frames");
 }
 
 // Flows between frames t and t−j (backward t → t−j, forward t−j → t), from the cache folder or
@@ -149,7 +150,6 @@ VideoResult run_video(const VggWeights& weights, const std::string& input, const
   // Temporal targets: the previous frame, then the long-term ones (closest first).
   std::vector<int> offsets{1};
   for (int j : options.long_term) {
-    NST_CHECK(j >= 2 && j <= 1000, kUsage, "--long-term offsets must be between 2 and 1000 frames");
     if (std::find(offsets.begin(), offsets.end(), j) == offsets.end()) offsets.push_back(j);
   }
   std::sort(offsets.begin(), offsets.end());
@@ -175,7 +175,10 @@ VideoResult run_video(const VggWeights& weights, const std::string& input, const
     if (fs::exists(report.path, ec)) {  // done by an earlier run
       report.skipped = true;
       ++result.skipped;
-      if (frame_done && !frame_done(report)) break;
+      if (frame_done && !frame_done(report)) {
+        result.stop = StopReason::kAborted;
+        break;
+      }
       continue;
     }
     // The previous result: this run's or an earlier one's file, or --init-from at a chunk's start.
