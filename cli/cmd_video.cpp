@@ -54,7 +54,7 @@ int run(VideoArgs& a) {
   v.work_dir = a.work_dir;
   if (!a.frames.empty()) parse_frame_range(a.frames, v);
   for (double j : a.long_term.empty() ? std::vector<double>{} : parse_numbers(a.long_term, "--long-term")) {
-    NST_CHECK(j == std::floor(j), kUsage, "--long-term takes whole frame offsets, e.g. 2,4");
+    NST_CHECK(j == std::floor(j) && j >= 2 && j <= 1000, kUsage, "--long-term takes whole frame offsets in 2..1000, e.g. 2,4");
     v.long_term.push_back(static_cast<int>(j));
   }
 

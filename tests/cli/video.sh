@@ -65,6 +65,7 @@ expect 2 "has 5 frames"         -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --size
 expect 2 "temporal-weight"      -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --temporal-weight -1
 expect 2 "save-every"           -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --save-every 5
 expect 2 "long-term"            -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --long-term 1.5
+expect 2 "long-term"            -- video -i "$TMP/in" -s "$S" -o "$TMP/x" --long-term 1e12
 expect 2 "required"             -- video -s "$S" -o "$TMP/x"
 expect 2 "refusing to overwrite" -- video -i "$TMP/out.mp4" -s "$S" -o "$TMP/out.mp4"
 expect 1 "input not found"      -- video -i "$TMP/missing.mp4" -s "$S" -o "$TMP/x.mp4"
