@@ -31,11 +31,11 @@ struct StyleArgs {
   MemoryFlags memory;
   double style_scale = 1.0;
   std::string init, bounds;
-  double content_weight = 0, style_weight = 0, tv_weight = 0;
+  StyleWeightFlags weights;
   int scales = 0, start_size = 0, coarse_iterations = 0;
   double scale_factor = 0;
   bool original_colors = false, bound_pixels = false, keep_style_border = false;
-  CLI::Option *content_weight_opt, *style_weight_opt, *tv_weight_opt, *content_layers_opt, *style_layers_opt;
+  CLI::Option *content_layers_opt, *style_layers_opt;
 };
 
 /// Refuses, before any allocation, a run the memory model says will not fit (CPU only: the
@@ -108,15 +108,13 @@ int run(StyleArgs& a) {
 
   const int threads = configure_runtime(a.net.threads);
   VggWeights weights = a.net.load();
-  if (a.content_weight_opt->count()) o.content_weight = a.content_weight;
-  if (a.style_weight_opt->count()) o.style_weight = a.style_weight;
-  if (a.tv_weight_opt->count()) o.tv_weight = a.tv_weight;
+  a.weights.apply(o);
   if (a.content_layers_opt->count()) o.content_layers = split_list(a.content_layers, "--content-layers");
   if (a.style_layers_opt->count()) o.style_layers = split_list(a.style_layers, "--style-layers");
   if (!a.style_layer_weights.empty()) o.style_layer_weights = parse_numbers(a.style_layer_weights, "--style-layer-weights");
   if (!a.style_blend.empty()) o.style_blend = parse_numbers(a.style_blend, "--style-blend");
   if (!a.style_loss.empty()) o.style_loss = parse_style_loss(a.style_loss);
-  if (!a.style_weight_opt->count()) o.style_weight = default_style_weight(o.style_loss, !a.net.embedded());  // per loss
+  if (!a.weights.style_weight_opt->count()) o.style_weight = default_style_weight(o.style_loss, !a.net.embedded());  // per loss
   if (a.init != "auto") o.init = parse_init(a.init, o);
   o.seed = r.seed;
   o.bounds = parse_bounds_method(a.bounds);
@@ -182,14 +180,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
                   "Iterations at each coarser scale (default: --iterations)");
   add_memory_flags(cmd, a->memory, e);
   add_optimizer_flags(cmd, a->opt, e.optimizer);
-  auto describe = [](double embedded, double trained) {
-    return per_network(format_number(embedded), format_number(trained));
-  };
-  a->content_weight_opt = cmd->add_option("--content-weight", a->content_weight, "Content loss weight")
-                              ->default_str(describe(e.content_weight, t.content_weight));
-  a->style_weight_opt = cmd->add_option("--style-weight", a->style_weight, "Style loss weight")
-                            ->default_str(describe(e.style_weight, t.style_weight));
-  a->tv_weight_opt = add_tv_weight(cmd, a->tv_weight, describe(e.tv_weight, t.tv_weight));
+  add_style_weight_flags(cmd, a->weights);
   a->content_layers_opt =
       add_content_layers(cmd, a->content_layers, per_network(join(e.content_layers), join(t.content_layers)));
   a->style_layers_opt =

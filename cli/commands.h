@@ -15,5 +15,6 @@ void add_compare_command(CLI::App& app, std::function<int()>& action);  // cmd_c
 void add_plan_command(CLI::App& app, std::function<int()>& action);     // cmd_plan.cpp
 void add_score_command(CLI::App& app, std::function<int()>& action);    // cmd_score.cpp
 void add_batch_command(CLI::App& app, std::function<int()>& action);    // cmd_batch.cpp
+void add_video_command(CLI::App& app, std::function<int()>& action);    // cmd_video.cpp
 
 }  // namespace nst::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_plan_command(app, action);
   add_score_command(app, action);
   add_batch_command(app, action);
+  add_video_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -312,7 +312,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, int default_size, int default_ite
   f.output = kDefaultOutput;
   f.print_every = kDefaultPrintEvery;
   f.save_every = 0;
-  cmd->add_option("-o,--output,--output-image", f.output, "Output image; format from extension")->capture_default_str();
+  cmd->add_option("-o,--output,--output-image", f.output, "Output image; format from extension (video: a video file or a folder of frames)")->capture_default_str();
   add_size(cmd, f.size, default_size);
   add_iterations(cmd, f.iterations, default_iterations);
   add_seed(cmd, f.seed, default_seed);
@@ -327,6 +327,27 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, int default_size, int default_ite
 void check_run_flags(const RunFlags& f) {
   check_image_side(f.size);
   NST_CHECK(f.save_every >= 0 && f.print_every >= 0, kUsage, "--save-every/--print-every must be >= 0");
+}
+
+// ---- Style weights group
+
+void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& f) {
+  const StyleOptions e;  // embedded defaults
+  const StyleOptions t = trained_vgg_style_defaults();
+  auto describe = [](double embedded, double trained) {
+    return per_network(format_number(embedded), format_number(trained));
+  };
+  f.content_weight_opt = cmd->add_option("--content-weight", f.content_weight, "Content loss weight")
+                             ->default_str(describe(e.content_weight, t.content_weight));
+  f.style_weight_opt = cmd->add_option("--style-weight", f.style_weight, "Style loss weight")
+                           ->default_str(describe(e.style_weight, t.style_weight));
+  f.tv_weight_opt = add_tv_weight(cmd, f.tv_weight, describe(e.tv_weight, t.tv_weight));
+}
+
+void StyleWeightFlags::apply(StyleOptions& o) const {
+  if (content_weight_opt->count()) o.content_weight = content_weight;
+  if (style_weight_opt->count()) o.style_weight = style_weight;
+  if (tv_weight_opt->count()) o.tv_weight = tv_weight;
 }
 
 // ---- Memory group

@@ -129,6 +129,16 @@ void add_run_flags(CLI::App* cmd, RunFlags& flags, int default_size, int default
 /// --size within 16..kMaxImageSide, --save-every/--print-every >= 0.
 void check_run_flags(const RunFlags& flags);
 
+// ---- Loss weights of a style run: --content-weight --style-weight --tv-weight (style, video).
+// Their defaults depend on the network (style_defaults), so a flag not given keeps the options'.
+struct StyleWeightFlags {
+  double content_weight = 0, style_weight = 0, tv_weight = 0;
+  CLI::Option *content_weight_opt = nullptr, *style_weight_opt = nullptr, *tv_weight_opt = nullptr;
+  /// Writes the weights that were given over `o`.
+  void apply(StyleOptions& o) const;
+};
+void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& flags);
+
 // ---- Memory: --memory-limit --tile-size (style, plan).
 struct MemoryFlags {
   double memory_limit_gib = 0;

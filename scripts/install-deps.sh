@@ -16,6 +16,8 @@ PACKAGES=(
   libcurl4-openssl-dev    # nst weights fetch (downloads)
   libgtest-dev            # unit tests
   libhdf5-dev             # Keras .h5 weights (HDF5 C library, serial flavour)
+  libopencv-video-dev     # nst video: DIS optical flow (pulls libopencv-core/imgproc-dev)
+  libopencv-videoio-dev   # nst video: video files in and out (its FFmpeg backend: H.264 via libx264)
   python3 python3-scipy   # reference L-BFGS-B for the optimizer tests
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 with the libFuzzer/ASan/UBSan runtimes
   # Python package (python/, docs/PYTHON.md): torch for Python on the same libtorch1.13, pybind11

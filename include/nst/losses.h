@@ -75,6 +75,11 @@ at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0);
 /// in [0,1] and centre 0.5, a large α (6) mostly penalizes values that leave the range.
 at::Tensor alpha_norm_loss(const at::Tensor& image, double alpha = 6.0, double centre = 0.5);
 
+/// Temporal consistency (Ruder et al. 2016): mean over pixels and channels of c·(x − w)², where w
+/// (1x3xHxW) is an earlier result warped to this frame and c (1x1xHxW, in [0,1]) is 1 where that
+/// warp is trusted (see reliability_mask in nst/video.h).
+at::Tensor temporal_loss(const at::Tensor& image, const at::Tensor& target, const at::Tensor& mask);
+
 /// Range penalty: mean over elements of the squared distance of x to [lower, upper]; zero (with a
 /// zero gradient) inside the range, smooth (C¹) across its ends.
 at::Tensor range_loss(const at::Tensor& image, double lower = 0.0, double upper = 1.0);

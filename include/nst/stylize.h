@@ -47,6 +47,14 @@ std::string to_string(StyleLoss loss);
 /// default does, on the measured pairs (README, "Style losses").
 double default_style_weight(StyleLoss loss, bool trained_weights);
 
+/// Video: an earlier frame's result warped to this frame, which the image is pulled toward where
+/// the mask trusts it (weight · temporal_loss; Ruder et al. 2016; nst/video.h makes them).
+struct TemporalTarget {
+  at::Tensor image;   ///< 1x3xHxW RGB [0,1] at the content's size (resized for coarser scales)
+  at::Tensor mask;    ///< 1x1xHxW in [0,1]: 1 where the warp is reliable
+  double weight = 0;  ///< weight of this term (mean over pixels and channels)
+};
+
 /// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
 struct StyleOptions {
   double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
@@ -95,6 +103,7 @@ struct StyleOptions {
   /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
   ComputePrecision precision = ComputePrecision::kFloat32;
   bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
+  std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,

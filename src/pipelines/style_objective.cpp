@@ -7,6 +7,7 @@
 #include "nst/error.h"
 #include "nst/losses.h"
 #include "pipelines/style_blend.h"
+#include "pipelines/temporal_targets.h"
 
 namespace nst::detail {
 namespace {
@@ -33,6 +34,7 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
   const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
+  temporal_ = fit_temporal_targets(options.temporal, content);  // at this scale's size
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0 && !options.content_layers.empty()) {
@@ -148,6 +150,12 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
   if (options_.tv_weight != 0) {
     at::Tensor term = options_.tv_weight * tv_loss(image);
     parts_["tv"] = term.item<double>();
+    total = total + term;
+  }
+  for (size_t i = 0; i < temporal_.size(); ++i) {
+    const TemporalTarget& t = temporal_[i];
+    at::Tensor term = t.weight * temporal_loss(image, t.image, t.mask);
+    parts_[temporal_part_name(i)] = term.item<double>();
     total = total + term;
   }
   if (options_.bounds == BoundsMethod::kPenalty && options_.range_weight != 0) {

@@ -1,5 +1,6 @@
 #pragma once
-// The style-transfer objective: f(x) = wc·content + ws·Σ style + wtv·TV, with its gradient.
+// The style-transfer objective: f(x) = wc·content + ws·Σ style + wtv·TV (+ temporal terms for
+// video frames), with its gradient.
 // Targets (content features, blended style statistics for the chosen StyleLoss) are computed
 // once at construction.
 #include <ATen/ATen.h>
@@ -50,6 +51,7 @@ class StyleObjective {
   std::map<std::string, Sliced> sliced_;
   bool has_style_ = false;
   std::map<std::string, double> layer_weights_;
+  std::vector<TemporalTarget> temporal_;  // video: at this scale's size, on the device
   std::map<std::string, double> parts_;
 };
 

@@ -70,6 +70,10 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
             "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
   NST_CHECK(o.sliced_directions >= 0 && o.sliced_redraw_every >= 0, kUsage,
             "sliced-Wasserstein directions and redraw interval must be >= 0");
+  for (const TemporalTarget& t : o.temporal) {
+    NST_CHECK(t.image.defined() && t.mask.defined() && std::isfinite(t.weight) && t.weight >= 0, kUsage,
+              "a temporal target needs an image, a mask and a weight >= 0");
+  }
   NST_CHECK(o.scales >= 1 && o.scales <= 12, kUsage, "--scales must be between 1 and 12");
   NST_CHECK(std::isfinite(o.scale_factor) && o.scale_factor > 1.0 && o.scale_factor <= 4.0, kUsage,
             "--scale-factor must be in (1, 4]");

@@ -7,6 +7,7 @@
 #include "nst/error.h"
 #include "nst/losses.h"
 #include "pipelines/style_blend.h"
+#include "pipelines/temporal_targets.h"
 
 namespace nst::detail {
 namespace {
@@ -106,6 +107,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
         options.style_layer_weights.empty() ? 1.0 / style_layers.size() : options.style_layer_weights[i];
   }
   const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
+  temporal_ = fit_temporal_targets(options.temporal, content);
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0) {
@@ -283,6 +285,7 @@ double TiledStyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     grad.add_(outside, 2 * scale);
     total += parts_["range"];
   }
+  total += add_temporal_terms(temporal_, x, grad, parts_);  // pixel-wise, like the range term
   return total;
 }
 

@@ -65,6 +65,7 @@ class TiledStyleObjective {
   std::map<std::string, at::Tensor> style_targets_;    // kGram: blended Gram matrices
   std::map<std::string, MeanCovTarget> mean_cov_targets_;  // kMeanCov: from blended moments
   std::map<std::string, double> layer_weights_;
+  std::vector<TemporalTarget> temporal_;  // video: at this scale's size
   std::map<std::string, double> parts_;
 };
 

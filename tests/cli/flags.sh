@@ -31,8 +31,11 @@ INTENTIONAL = {
     "--tv-weight": {"invert": "InvertOptions::tv_weight weighs another prior (TV^beta, mean over pixels)"},
     "--content-layers": {"score": "ScoreOptions::content_layers: the judge reads other layers than the optimizer"},
     "--init": {"invert": "InvertOptions::init: noise (style's auto starts from the content for the embedded network)"},
+    "--output": {"video": "out.mp4: the result is a video"},
 }
-EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "batch", "weights", "weights info", "weights convert",
+# Short flags that mean another thing in one verb, on purpose: flag -> {verb: reason}.
+OTHER_MEANING = {"-i": {"video": "-i,--input: the input video or frames, as ffmpeg's -i (invert, compare: the image)"}}
+EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "batch", "video", "weights", "weights info", "weights convert",
                   "weights fetch", "weights list"}
 
 failures = []
@@ -98,6 +101,7 @@ for verb, options in verbs.items():
                 by_name.setdefault(name, {})[verb] = o
 shared = {name: uses for name, uses in by_name.items() if len(uses) > 1}
 for name, uses in sorted(shared.items()):
+    uses = {v: o for v, o in uses.items() if v not in OTHER_MEANING.get(name, {})}
     ref_verb = next(iter(uses))
     ref = uses[ref_verb]
     for verb, o in uses.items():
@@ -146,6 +150,7 @@ for size in 8 70000; do
   expect 2 "--size must be" -- compare -c "$C" -s "$S" --size "$size" --outdir "$TMP"
   expect 2 "--size must be" -- plan --size "$size"
   expect 2 "--size must be" -- score -c "$C" -s "$S" --size "$size" "$C"
+  expect 2 "--size must be" -- video -i "$C" -s "$S" --size "$size" -o "$TMP/o.mp4"
 done
 expect 2 "--style-size must be" -- plan --style-size 8x8
 [ ! -e "$TMP/o.png" ] || fail "a refused run wrote an image"

@@ -97,6 +97,20 @@ TEST(Losses, RangeGradientMatchesFiniteDifferences) {
             1e-5);
 }
 
+TEST(Losses, TemporalLossIsTheMaskedMeanSquaredDifference) {
+  at::Tensor x = random({1, 3, 5, 6}, 11), target = random({1, 3, 5, 6}, 12), mask = random({1, 1, 5, 6}, 13);
+  const double expected = (mask * (x - target).pow(2)).sum().item<double>() / x.numel();
+  EXPECT_NEAR(nst::temporal_loss(x, target, mask).item<double>(), expected, 1e-12);
+  EXPECT_EQ(nst::temporal_loss(x, target, at::zeros_like(mask)).item<double>(), 0.0);
+  EXPECT_THROW(nst::temporal_loss(x, target.narrow(3, 0, 5), mask), std::exception);
+}
+
+TEST(Losses, TemporalGradientMatchesFiniteDifferences) {
+  const at::Tensor target = random({1, 3, 6, 7}, 14), mask = random({1, 1, 6, 7}, 15);
+  EXPECT_LT(gradient_error([&](const at::Tensor& x) { return nst::temporal_loss(x, target, mask); }, random({1, 3, 6, 7}, 16)),
+            1e-5);
+}
+
 // ---- Style losses beyond Gram (issue 17): mean-cov (W2 of Gaussians) and sliced Wasserstein.
 namespace {
 

@@ -80,6 +80,21 @@ TEST(Tiling, EqualsTheWholeImageInDoublePrecision) {
   expect_same(weights, o, content, style, x, /*tile=*/16, 1e-9);
 }
 
+TEST(Tiling, TemporalTermsEqualTheWholeImageInDoublePrecision) {
+  // Video: two temporal targets (one at another size, as at a coarse scale) on top of the style run.
+  const nst::VggWeights weights = embedded_as(at::kDouble);
+  nst::StyleOptions o;
+  o.content_layers = {"relu2_1"};
+  o.style_layers = {"relu1_1", "relu2_1"};
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 75).to(at::kDouble);
+  at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64).to(at::kDouble);
+  auto gen = at::detail::createCPUGenerator(3);
+  o.temporal.push_back({at::rand(content.sizes(), gen, at::kDouble), at::rand({1, 1, 50, 75}, gen, at::kDouble), 200.0});
+  o.temporal.push_back({at::rand({1, 3, 40, 60}, gen, at::kDouble), at::rand({1, 1, 40, 60}, gen, at::kDouble), 50.0});
+  at::Tensor x = (content + 0.1 * at::randn(content.sizes(), gen, at::kDouble)).contiguous();
+  expect_same(weights, o, content, style, x, /*tile=*/16, 1e-9);
+}
+
 TEST(Tiling, EqualsTheWholeImageAtTheDeepestLayers) {
   const nst::VggWeights weights = embedded_as(at::kFloat);
   nst::StyleOptions o;  // relu3_1 content, relu1_1..relu5_1 style: halo 80 px
