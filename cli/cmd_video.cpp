@@ -104,7 +104,7 @@ void add_video_command(CLI::App& app, std::function<int()>& action) {
   CLI::App* cmd = app.add_subcommand(
       "video", "Video style transfer with temporal consistency (Ruder et al. 2016): optical flow, warped start, "
                "temporal loss; resumable");
-  cmd->add_option("-i,--input", a->input, "Video file, folder of frames (name order) or pattern like dir/%04d.png")
+  cmd->add_option("input,-i,--input", a->input, "Video file, folder of frames (name order) or pattern like dir/%04d.png")
       ->required();
   add_style_images(cmd, a->styles)->required();
   add_run_flags(cmd, a->run, d.size, e.iterations, e.seed);

@@ -230,7 +230,14 @@ CLI::Option* add_precision(CLI::App* cmd, std::string& precision, ComputePrecisi
 
 // ---- Network group
 
-VggWeights NetworkFlags::load() const { return load_weights(weights, parse_arch(model), preprocess); }
+VggWeights NetworkFlags::load() const {
+  VggWeights w = load_weights(weights, parse_arch(model), preprocess);
+  if (padding != "auto" && parse_padding(padding) != w.padding) {
+    w.padding = parse_padding(padding);
+    w.source += ", " + padding + " padding";  // reports and nst batch's options hash tell them apart
+  }
+  return w;
+}
 
 void add_network_flags(CLI::App* cmd, NetworkFlags& f, const std::string& default_pooling,
                        const std::string& default_device, ComputePrecision default_precision,
@@ -239,6 +246,12 @@ void add_network_flags(CLI::App* cmd, NetworkFlags& f, const std::string& defaul
   add_weights(cmd, f.weights);
   add_preprocess(cmd, f.preprocess);
   add_pooling(cmd, f.pooling, default_pooling);
+  f.padding = "auto";
+  cmd->add_option("--padding", f.padding,
+                  "How the convolutions see past the image edge: zeros | reflect | circular (no edge: "
+                  "no strokes along the border; opposite edges meet) | auto (the weights': " +
+                      to_string(EmbeddedNetOptions{}.padding) + " embedded, zeros trained)")
+      ->capture_default_str();
   add_threads(cmd, f.threads);
   add_device(cmd, f.device, default_device);
   add_precision(cmd, f.precision, default_precision);

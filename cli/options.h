@@ -85,7 +85,7 @@ CLI::Option* add_precision(CLI::App* cmd, std::string& precision, ComputePrecisi
 
 // ---- The network: --model --weights --preprocess --pooling --device --precision --no-tf32 --threads.
 struct NetworkFlags {
-  std::string model, weights, preprocess, pooling, device, precision;
+  std::string model, weights, preprocess, pooling, padding, device, precision;
   int threads = 0;
   bool no_tf32 = false;
 

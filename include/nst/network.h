@@ -20,7 +20,14 @@ enum class Pooling { kMax, kAvg };
 /// "max" | "avg"; throws nst::Error(kUsage) otherwise.
 Pooling parse_pooling(const std::string& name);
 
-enum class Padding { kZeros, kReflect };
+/// How each 3x3 convolution sees past the image edge. kZeros is what trained VGGs were trained
+/// with. kCircular wraps around (the image as a torus): the network then has no edge, and the
+/// edge-parallel strokes every other padding paints along the image border are gone (docs/QUALITY.md,
+/// section 2); opposite edges see each other instead.
+enum class Padding { kZeros, kReflect, kCircular };
+/// "zeros" | "reflect" | "circular"; throws nst::Error(kUsage) otherwise.
+Padding parse_padding(const std::string& name);
+std::string to_string(Padding padding);
 
 /// Arithmetic of the network's passes. The loss terms, Gram matrices and the optimizer always
 /// stay float32: features are handed out as float32 whatever the network computes in.
@@ -83,7 +90,7 @@ class FeatureNet {
 };
 
 /// Smallest image side (px) a layer accepts: block b sits behind b-1 poolings, and its 3x3
-/// padding needs at least 1 px (zeros) or 2 px (reflect) there, so 2^(b-1) or 2^b.
+/// padding needs at least 1 px (zeros, circular) or 2 px (reflect) there, so 2^(b-1) or 2^b.
 int min_image_side(const std::string& layer, Padding padding);
 
 /// Throws nst::Error(kUsage) naming the first unknown layer and listing the valid names.

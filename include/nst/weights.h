@@ -48,6 +48,7 @@ StateDict state_dict_from_vgg(const VggWeights& weights);
 struct EmbeddedNetOptions {
   uint64_t seed = 20170101;  ///< the network is a pure function of this seed
   VggArch arch = VggArch::kVgg19;
+  Padding padding = Padding::kReflect;  ///< no dark frame from zero padding
 };
 /// A VGG-shaped network with seeded random filters, each layer rescaled so that its mean ReLU
 /// activation on a natural-image-like (1/f spectrum) calibration image is 1.

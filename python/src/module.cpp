@@ -98,7 +98,7 @@ py::dict plan(int width, int height, int style_width, int style_height, const py
   const bool embedded = weights == "embedded";
   const StyleOptions o = style_options(options, !embedded);
   NST_CHECK(o.iterations >= 0, kUsage, "iterations must be >= 0");
-  MemoryPlanInput in = memory_plan_input(o, parse_arch(model), embedded ? Padding::kReflect : Padding::kZeros);
+  MemoryPlanInput in = memory_plan_input(o, parse_arch(model), embedded ? EmbeddedNetOptions{}.padding : Padding::kZeros);
   in.height = height;
   in.width = width;
   in.styles = {{style_height, style_width}};

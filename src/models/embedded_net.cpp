@@ -64,8 +64,9 @@ VggWeights make_embedded_vgg(const EmbeddedNetOptions& options) {
   VggWeights w;
   w.arch = options.arch;
   w.preprocess = Preprocess::kTorchvision;  // inputs of about unit variance
-  w.padding = Padding::kReflect;            // no dark frame from zero padding
-  w.source = "embedded(" + to_string(options.arch) + ", seed=" + std::to_string(options.seed) + ")";
+  w.padding = options.padding;
+  w.source = "embedded(" + to_string(options.arch) + ", seed=" + std::to_string(options.seed) + ", " +
+             to_string(options.padding) + " padding)";
   SeededNormal rng(options.seed);
   const auto convs = conv_layer_names(options.arch);
   int64_t in_channels = 3;

@@ -23,6 +23,14 @@ at::Tensor reflect_pad1(const at::Tensor& x) {
   return at::cat({rows.narrow(3, 1, 1), rows, rows.narrow(3, w - 2, 1)}, 3);
 }
 
+/// Circular padding by one pixel (row -1 is row H-1): built from slices, as no ATen op of
+/// libtorch 1.13 pads circularly.
+at::Tensor circular_pad1(const at::Tensor& x) {
+  const int64_t h = x.size(2), w = x.size(3);
+  at::Tensor rows = at::cat({x.narrow(2, h - 1, 1), x, x.narrow(2, 0, 1)}, 2);
+  return at::cat({rows.narrow(3, w - 1, 1), rows, rows.narrow(3, 0, 1)}, 3);
+}
+
 at::ScalarType scalar_type(ComputePrecision precision) {
   switch (precision) {
     case ComputePrecision::kFloat32: return at::kFloat;
@@ -67,6 +75,22 @@ std::string to_string(ComputePrecision precision) {
 void check_precision_supported(ComputePrecision precision, const std::string& device) {
   NST_CHECK(!(precision == ComputePrecision::kFloat16 && device.rfind("cuda", 0) != 0), kUsage,
             "float16 needs a CUDA device (libtorch has no float16 convolution on the CPU); use bfloat16");
+}
+
+Padding parse_padding(const std::string& name) {
+  if (name == "zeros") return Padding::kZeros;
+  if (name == "reflect") return Padding::kReflect;
+  if (name == "circular") return Padding::kCircular;
+  fail(ErrorKind::kUsage, "unknown padding '" + name + "' (expected zeros, reflect or circular)");
+}
+
+std::string to_string(Padding padding) {
+  switch (padding) {
+    case Padding::kZeros: return "zeros";
+    case Padding::kReflect: return "reflect";
+    case Padding::kCircular: return "circular";
+  }
+  return "?";
 }
 
 Pooling parse_pooling(const std::string& name) {
@@ -182,6 +206,8 @@ std::map<std::string, at::Tensor> FeatureNet::forward(const at::Tensor& image) c
       ++conv_index;
       if (weights_.padding == Padding::kReflect) {
         x = at::conv2d(reduced ? reflect_pad1(x) : at::reflection_pad2d(x, {1, 1, 1, 1}), k, b);
+      } else if (weights_.padding == Padding::kCircular) {
+        x = at::conv2d(circular_pad1(x), k, b);
       } else {
         x = at::conv2d(x, k, b, /*stride=*/1, /*padding=*/1);
       }

@@ -19,6 +19,7 @@ VggWeights default_judge_weights(const ScoreOptions& options) {
   EmbeddedNetOptions net;
   net.seed = options.judge_seed;
   net.arch = options.arch;
+  net.padding = Padding::kReflect;  // fixed, whatever the style network's default: scores stay comparable
   return make_embedded_vgg(net);
 }
 

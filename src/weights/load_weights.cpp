@@ -143,7 +143,12 @@ VggWeights load_weights(const std::string& spec, VggArch arch, const std::string
   const Preprocess convention = chosen.empty() ? f.preprocess : parse_preprocess(chosen);
   VggWeights w = vgg_from_state_dict(f.tensors, convention);
   auto padding = f.metadata.find("padding");
-  if (padding != f.metadata.end() && padding->second == "reflect") w.padding = Padding::kReflect;
+  if (padding != f.metadata.end()) {
+    const std::string& p = padding->second;
+    NST_CHECK(p == "zeros" || p == "reflect" || p == "circular", kFormat,
+              spec + ": unknown padding '" + p + "' in the metadata (expected zeros, reflect or circular)");
+    w.padding = parse_padding(p);
+  }
   w.source = cached ? spec + " (" + cached->path + ")" : spec;
   return w;
 }

@@ -1,4 +1,5 @@
 #include <ATen/ATen.h>
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "nst/error.h"
@@ -56,6 +57,39 @@ TEST(Network, FeatureShapesAndTruncation) {
   EXPECT_EQ(f.at("pool3").sizes(), (std::vector<int64_t>{1, 256, 8, 6}));
   // conv1_1 is requested, so the in-place ReLU must not have modified it.
   EXPECT_LT(f.at("conv1_1").min().item<float>(), 0.0f);
+}
+
+TEST(Network, CircularPaddingHasNoEdge) {
+  // On a torus every position is alike: shifting the image by a multiple of the deepest stride
+  // shifts every feature map by the same amount (exactly, up to float rounding). With reflect
+  // padding the border positions differ, so the same check must fail there.
+  at::manual_seed(3);
+  at::Tensor image = at::rand({1, 3, 64, 48});
+  at::Tensor shifted = at::roll(image, {16, 32}, {2, 3});
+  auto max_shift_error = [&](nst::Padding padding) {
+    nst::VggWeights w = nst::make_embedded_vgg();
+    w.padding = padding;
+    nst::FeatureNet net(w, nst::Pooling::kAvg, {"relu1_1", "relu3_1", "relu5_1"});
+    at::NoGradGuard no_grad;
+    auto a = net.forward(image), b = net.forward(shifted);
+    double worst = 0;
+    for (const auto& [name, f] : a) {
+      const int64_t stride = 64 / f.size(2);
+      at::Tensor expected = at::roll(f, {16 / stride, 32 / stride}, {2, 3});
+      worst = std::max(worst, ((b.at(name) - expected).abs().max() / f.abs().max()).item<double>());
+    }
+    return worst;
+  };
+  EXPECT_LT(max_shift_error(nst::Padding::kCircular), 1e-4);
+  EXPECT_GT(max_shift_error(nst::Padding::kReflect), 1e-2);
+}
+
+TEST(Network, PaddingNames) {
+  for (auto p : {nst::Padding::kZeros, nst::Padding::kReflect, nst::Padding::kCircular})
+    EXPECT_EQ(nst::parse_padding(nst::to_string(p)), p);
+  EXPECT_THROW(nst::parse_padding("mirror"), nst::Error);
+  EXPECT_EQ(nst::min_image_side("relu5_1", nst::Padding::kCircular), 16);
+  EXPECT_EQ(nst::min_image_side("relu5_1", nst::Padding::kReflect), 32);
 }
 
 TEST(Network, ImageGradientOnlyNoParameterGradients) {
