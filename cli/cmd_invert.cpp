@@ -157,7 +157,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--fourier-decay", a->fourier_decay,
                   "fourier: scale coefficients by 1/f^decay (Lucid: 1; 0: plain orthonormal FFT)")
       ->capture_default_str();
-  add_network_flags(cmd, a->net, pooling_name(d.pooling), d.device, d.precision);
+  add_network_flags(cmd, a->net, to_string(d.pooling), d.device, d.precision);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }
 

@@ -78,7 +78,7 @@ int run(const ScoreArgs& a) {
                        {"content_layers", r.content_layers},
                        {"width", judge.width()},
                        {"height", judge.height()},
-                       {"judge", judge.weights().source + ", " + pooling_name(o.pooling) + " pooling"}};
+                       {"judge", judge.weights().source + ", " + to_string(o.pooling) + " pooling"}};
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("%s style=%.4f content=%.4f\n", path.c_str(), r.style, r.content);
@@ -116,7 +116,7 @@ void add_score_command(CLI::App& app, std::function<int()>& action) {
                                           std::to_string(EmbeddedNetOptions{}.seed) + ")");
   a->judge_seed = d.judge_seed;
   a->judge_seed_opt->capture_default_str();
-  add_pooling(cmd, a->pooling, pooling_name(d.pooling));
+  add_pooling(cmd, a->pooling, to_string(d.pooling));
   add_style_layers(cmd, a->style_layers, join(d.style_layers));
   add_content_layers(cmd, a->content_layers, join(d.content_layers));
   add_threads(cmd, a->threads);

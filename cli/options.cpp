@@ -16,17 +16,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string pooling_name(Pooling pooling) { return pooling == Pooling::kMax ? "max" : "avg"; }
-
-std::string optimizer_name(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::kLbfgs: return "lbfgs";
-    case OptimizerKind::kAdam: return "adam";
-    case OptimizerKind::kSgd: return "sgd";
-  }
-  return "?";
-}
-
 std::string format_number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", value);
@@ -276,7 +265,7 @@ void apply_network_flags(const NetworkFlags& f, InvertOptions& o) { apply_networ
 // ---- Optimizer group
 
 void add_optimizer_flags(CLI::App* cmd, OptimizerFlags& f, const OptimizerOptions& d, OptimizerGroup which) {
-  f.optimizer = optimizer_name(d.kind);
+  f.optimizer = to_string(d.kind);
   f.history = d.history;
   f.history_precision = to_string(d.history_precision);
   f.history_device = d.history_device;

@@ -33,10 +33,6 @@ inline constexpr int kStyleSize = 512;
 
 /// {"a","b"} -> "a,b".
 std::string join(const std::vector<std::string>& items);
-/// "max" | "avg".
-std::string pooling_name(Pooling pooling);
-/// "lbfgs" | "adam" | "sgd".
-std::string optimizer_name(OptimizerKind kind);
 /// 0.001 -> "0.001": numbers as --help prints them.
 std::string format_number(double value);
 /// "A embedded, B trained" (or "A" when both agree): a style default that depends on the network.

@@ -19,6 +19,8 @@ VggArch parse_arch(const std::string& name);
 enum class Pooling { kMax, kAvg };
 /// "max" | "avg"; throws nst::Error(kUsage) otherwise.
 Pooling parse_pooling(const std::string& name);
+/// "max" | "avg".
+std::string to_string(Pooling pooling);
 
 /// How each 3x3 convolution sees past the image edge. kZeros is what trained VGGs were trained
 /// with. kCircular wraps around (the image as a torus): the network then has no edge, and the

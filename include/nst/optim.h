@@ -68,6 +68,8 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
 
 /// Parses "lbfgs" | "adam" | "sgd"; throws nst::Error(kUsage) otherwise.
 OptimizerKind parse_optimizer_kind(const std::string& name);
+/// "lbfgs" | "adam" | "sgd": the name parse_optimizer_kind reads.
+std::string to_string(OptimizerKind kind);
 
 /// The step size front ends use for `kind` when none is given (OptimizerOptions::learning_rate
 /// stays L-BFGS's 1): adam 0.01, sgd 0.001 (see optimizer_factory.cpp for why), lbfgs 1.

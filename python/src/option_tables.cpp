@@ -33,19 +33,6 @@ std::vector<std::string> string_list(py::handle value, const std::string& name) 
 
 namespace {
 
-// Spelled by the library's parse functions; the inverse is found by asking them.
-std::string pooling_name(Pooling pooling) {
-  for (const char* name : {"max", "avg"})
-    if (parse_pooling(name) == pooling) return name;
-  return "?";
-}
-
-std::string optimizer_name(OptimizerKind kind) {
-  for (const char* name : {"lbfgs", "adam", "sgd"})
-    if (parse_optimizer_kind(name) == kind) return name;
-  return "?";
-}
-
 /// nst style --init's keywords (cli/cmd_style.cpp's parse_init): false for anything else.
 bool parse_init_kind(const std::string& name, InitKind* init) {
   if (name == "noise" || name == "random") *init = InitKind::kNoise;
@@ -96,7 +83,7 @@ template <class Options>
 void add_optimizer_and_network(OptionTable<Options>& t) {
   t.custom(
       "optimizer", "str", "lbfgs | adam | sgd",
-      [](const Options& o) { return py::cast(optimizer_name(o.optimizer.kind)); },
+      [](const Options& o) { return py::cast(to_string(o.optimizer.kind)); },
       [](Options& o, py::handle v) { o.optimizer.kind = parse_optimizer_kind(from_python<std::string>(v, "optimizer", "str")); });
   t.custom(
       "history", "int", "L-BFGS history size (1..10000)", [](const Options& o) { return py::cast(o.optimizer.history); },
@@ -136,7 +123,7 @@ void add_optimizer_and_network(OptionTable<Options>& t) {
                   "learning_rate must be > 0");
       });
   t.custom(
-      "pooling", "str", "max | avg", [](const Options& o) { return py::cast(pooling_name(o.pooling)); },
+      "pooling", "str", "max | avg", [](const Options& o) { return py::cast(to_string(o.pooling)); },
       [](Options& o, py::handle v) { o.pooling = parse_pooling(from_python<std::string>(v, "pooling", "str")); });
   t.value("device", &Options::device, "str", "cpu | cuda | cuda:N (None: the input tensor's device)");
   t.choice("precision", &Options::precision, parse_compute_precision, to_string,
@@ -207,7 +194,7 @@ OptionTable<ScoreOptions> make_score_table() {
   t.value("judge_seed", &O::judge_seed, "int", "seed of the embedded judge network");
   t.choice("model", &O::arch, parse_arch, to_string, "vgg19 | vgg16 (shape of the embedded judge)");
   t.custom(
-      "pooling", "str", "max | avg", [](const O& o) { return py::cast(pooling_name(o.pooling)); },
+      "pooling", "str", "max | avg", [](const O& o) { return py::cast(to_string(o.pooling)); },
       [](O& o, py::handle v) { o.pooling = parse_pooling(from_python<std::string>(v, "pooling", "str")); });
   t.layers("style_layers", &O::style_layers, "the judge's style layers");
   t.layers("content_layers", &O::content_layers, "the judge's content layers");

@@ -93,6 +93,8 @@ std::string to_string(Padding padding) {
   return "?";
 }
 
+std::string to_string(Pooling pooling) { return pooling == Pooling::kMax ? "max" : "avg"; }
+
 Pooling parse_pooling(const std::string& name) {
   if (name == "max") return Pooling::kMax;
   if (name == "avg") return Pooling::kAvg;

@@ -49,6 +49,15 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
   fail(ErrorKind::kUsage, "optimizer: unknown kind");
 }
 
+std::string to_string(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kLbfgs: return "lbfgs";
+    case OptimizerKind::kAdam: return "adam";
+    case OptimizerKind::kSgd: return "sgd";
+  }
+  return "?";
+}
+
 OptimizerKind parse_optimizer_kind(const std::string& name) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(),

@@ -90,15 +90,6 @@ std::string init_name(InitKind kind) {
   return "?";
 }
 
-std::string optimizer_name(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::kLbfgs: return "lbfgs";
-    case OptimizerKind::kAdam: return "adam";
-    case OptimizerKind::kSgd: return "sgd";
-  }
-  return "?";
-}
-
 using S = JobSettings;
 const std::vector<JobOptionKey> kKeys = {
     {"size", "longest content side, px",
@@ -163,7 +154,7 @@ const std::vector<JobOptionKey> kKeys = {
      [](const S& s) { return num(s.style.tile_size); },
      [](S& s, const std::string& v) { s.style.tile_size = static_cast<int>(integer(v, 0, 1 << 20)); }},
     {"optimizer", "lbfgs | adam | sgd",
-     [](const S& s) { return optimizer_name(s.style.optimizer.kind); },
+     [](const S& s) { return to_string(s.style.optimizer.kind); },
      [](S& s, const std::string& v) { s.style.optimizer.kind = parse_optimizer_kind(v); }},
     {"learning_rate", "step size",
      [](const S&) { return std::string("the optimizer's"); },
