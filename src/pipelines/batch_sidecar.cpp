@@ -46,7 +46,7 @@ nlohmann::json settings_json(const JobSettings& s) {
       {"scales", {o.scales, o.scale_factor, o.coarse_iterations}},
       {"tile_size", o.tile_size},
       {"bounds", {to_string(o.bounds), o.range_weight, o.polish_fraction}},
-      {"pooling", o.pooling == Pooling::kMax ? "max" : "avg"},
+      {"pooling", to_string(o.pooling)},
       {"precision", to_string(o.precision)},
       {"optimizer",
        {static_cast<int>(p.kind), p.history, p.line_search, p.c1, p.c2, p.max_line_search,

@@ -15,7 +15,7 @@ namespace {
 /// What a style's features depend on besides its pixels: the StyleFeatureCache key.
 std::string feature_setup(const FeatureNet& net, const StyleOptions& o) {
   std::string key = net.weights().source + "|" + to_string(net.weights().arch) + "|" + to_string(net.precision()) +
-                    "|" + (o.pooling == Pooling::kMax ? "max" : "avg") + "|" + o.device + "|";
+                    "|" + to_string(o.pooling) + "|" + o.device + "|";
   for (const auto& layer : net.requested_layers()) key += layer + ",";
   return key;
 }
