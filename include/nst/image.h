@@ -22,7 +22,7 @@ struct ImageInfo {
 ImageInfo probe_image(const std::string& path);
 
 /// Reads a PNG/JPEG/TIFF/WebP file as 1x3xHxW float RGB in [0,1]. Applies EXIF orientation,
-/// turns grey into RGB, drops alpha. When longest_side > 0 the image is resized (Lanczos3)
+/// turns grey into RGB, flattens alpha onto white. When longest_side > 0 the image is resized (Lanczos3)
 /// so that its longer side equals longest_side.
 at::Tensor read_image(const std::string& path, int longest_side = 0);
 /// The same for an encoded image held in memory (not copied; read only during the call), with

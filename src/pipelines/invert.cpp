@@ -126,12 +126,11 @@ double blurred_psnr(const at::Tensor& a, const at::Tensor& b, double sigma) {
   return mse > 0 ? -10.0 * std::log10(mse) : std::numeric_limits<double>::infinity();
 }
 
-InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
-                        const ProgressCallback& progress) {
-  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
-            "the image to invert must be 1x3xHxW");
+namespace {
+
+InvertResult run_invert_unguarded(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
+                                  const ProgressCallback& progress) {
   const int height = static_cast<int>(image.size(2)), width = static_cast<int>(image.size(3));
-  check_invert_options(options, height, width);
   const at::Device device(options.device);
   const FeatureNet net = detail::make_run_network(weights, options, options.layers);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
@@ -227,6 +226,22 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
   }
   result.psnr = blurred_psnr(result.image, original);
   return result;
+}
+
+}  // namespace
+
+InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
+                        const ProgressCallback& progress) {
+  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
+            "the image to invert must be 1x3xHxW");
+  check_invert_options(options, static_cast<int>(image.size(2)), static_cast<int>(image.size(3)));
+  try {
+    return run_invert_unguarded(weights, image, options, progress);
+  } catch (...) {
+    detail::rethrow_as_nst_error("a " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)) +
+                                     " px inversion",
+                                 "; try a smaller --size");
+  }
 }
 
 }  // namespace nst

@@ -8,6 +8,7 @@
 
 #include "nst/error.h"
 #include "nst/image.h"
+#include "nst/memory_plan.h"
 #include "nst/runtime.h"
 #include "pipelines/run_harness.h"
 #include "pipelines/style_objective.h"
@@ -141,9 +142,11 @@ double default_style_weight(StyleLoss loss, bool trained_weights) {
   return gram;
 }
 
-StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
-                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
-  check_style_options(options, given_styles.size());
+namespace {
+
+StyleResult run_style_unguarded(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
+                                const StyleOptions& options, const ProgressCallback& progress,
+                                StyleFeatureCache* style_features) {
   std::vector<at::Tensor> styles;
   for (const auto& style : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(style) : style);
   const at::Device device(options.device);
@@ -216,6 +219,40 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   StyleResult result;
   run.finish(x, result);
   return result;
+}
+
+// What fits when a run ran out of memory: on the CPU, the memory model's largest size for the
+// memory available now; elsewhere (no calibrated model) the usual savers.
+std::string out_of_memory_advice(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                                 const StyleOptions& options) {
+  const std::string savers = "--tile-size 512, --history-precision float16";
+  if (at::Device(options.device).is_cpu()) {
+    try {
+      MemoryPlanInput in = memory_plan_input(options, weights.arch, weights.padding);
+      in.height = static_cast<int>(content.size(2));
+      in.width = static_cast<int>(content.size(3));
+      for (const auto& s : styles) in.styles.emplace_back(static_cast<int>(s.size(2)), static_cast<int>(s.size(3)));
+      const int fits = largest_fitting_side(in, available_memory_bytes());
+      if (fits > 0) return "; with the memory available now the largest side that fits is " + std::to_string(fits) +
+                           " px (nst plan; or " + savers + ")";
+    } catch (...) {
+      // No size to name: the plain advice below.
+    }
+  }
+  return "; try a smaller --size, " + savers;
+}
+
+}  // namespace
+
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
+  check_style_options(options, styles.size());
+  try {
+    return run_style_unguarded(weights, content, styles, options, progress, style_features);
+  } catch (...) {
+    const std::string size = std::to_string(content.size(3)) + "x" + std::to_string(content.size(2));
+    detail::rethrow_as_nst_error("a " + size + " px style run", out_of_memory_advice(weights, content, styles, options));
+  }
 }
 
 at::Tensor transfer_original_colors(const at::Tensor& content, const at::Tensor& stylized) {
