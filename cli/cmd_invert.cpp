@@ -34,16 +34,6 @@ struct InvertArgs {
   double tv_weight = 0, tv_beta = 0, alpha_weight = 0, alpha = 0, blur_sigma = 0, stall_tol = 0, fourier_decay = 0;
 };
 
-std::string init_name(InvertInit init) {
-  switch (init) {
-    case InvertInit::kNoise: return "noise";
-    case InvertInit::kBlur: return "blur";
-    case InvertInit::kMean: return "mean";
-    case InvertInit::kImage: break;
-  }
-  return "FILE";
-}
-
 int run(InvertArgs& a) {
   // Everything that can be checked without reading files is checked before any work.
   check_run_flags(a.run);
@@ -130,7 +120,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--layer-weights", a->layer_weights, "Weight per layer (default 1/N each)");
   add_run_flags(cmd, a->run, kInvertSize, d.iterations, d.seed);
   add_optimizer_flags(cmd, a->opt, d.optimizer);
-  add_init(cmd, a->init, init_name(d.init));
+  add_init(cmd, a->init, d.init == InvertInit::kImage ? "FILE" : to_string(d.init));
   add_tv_weight(cmd, a->tv_weight, format_number(d.tv_weight));
   cmd->add_option("--tv-beta", a->tv_beta, "beta of the TV prior (2 smooth, 1 edge-preserving)")->capture_default_str();
   cmd->add_option("--alpha-weight", a->alpha_weight, "Weight of the alpha-norm prior mean(|x - 0.5|^alpha)")

@@ -18,6 +18,8 @@ namespace nst {
 enum class InvertInit { kNoise, kBlur, kMean, kImage };
 /// "noise" | "blur" | "mean" (anything else is an image file, handled by the caller).
 bool parse_invert_init(const std::string& name, InvertInit* init);
+/// "noise" | "blur" | "mean" | "image" (a start image).
+std::string to_string(InvertInit init);
 
 /// What to do when the optimization stalls.
 enum class StallAction {

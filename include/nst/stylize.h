@@ -88,6 +88,11 @@ StyleOptions trained_vgg_style_defaults();
 /// --init: "noise" (or "random") | "content" (or "image") | "style" | FILE, which is read into
 /// options.init_image (kImage). Throws nst::Error for an unreadable file.
 InitKind parse_init(const std::string& text, StyleOptions& options);
+/// The keywords of --init alone: "noise" (or "random") | "content" (or "image") | "style"; false
+/// for anything else (a file, for the caller to read).
+bool parse_init_keyword(const std::string& text, InitKind* init);
+/// "noise" | "content" | "style" | "image" (a start image).
+std::string to_string(InitKind init);
 
 /// What a style run produced (image: clamped to [0,1] unless boxed, which keeps it there).
 struct StyleResult : RunResult {};

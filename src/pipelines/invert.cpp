@@ -56,6 +56,16 @@ bool parse_invert_init(const std::string& name, InvertInit* init) {
   return true;
 }
 
+std::string to_string(InvertInit init) {
+  switch (init) {
+    case InvertInit::kNoise: return "noise";
+    case InvertInit::kBlur: return "blur";
+    case InvertInit::kMean: return "mean";
+    case InvertInit::kImage: return "image";
+  }
+  return "?";
+}
+
 StallAction parse_stall_action(const std::string& name) {
   if (name == "blur") return StallAction::kBlur;
   if (name == "reset") return StallAction::kReset;

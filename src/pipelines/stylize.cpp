@@ -108,10 +108,27 @@ StyleOptions trained_vgg_style_defaults() {
   return o;
 }
 
+bool parse_init_keyword(const std::string& text, InitKind* init) {
+  if (text == "noise" || text == "random") *init = InitKind::kNoise;
+  else if (text == "content" || text == "image") *init = InitKind::kContent;
+  else if (text == "style") *init = InitKind::kStyle;
+  else return false;
+  return true;
+}
+
+std::string to_string(InitKind init) {
+  switch (init) {
+    case InitKind::kNoise: return "noise";
+    case InitKind::kContent: return "content";
+    case InitKind::kStyle: return "style";
+    case InitKind::kImage: return "image";
+  }
+  return "?";
+}
+
 InitKind parse_init(const std::string& text, StyleOptions& options) {
-  if (text == "noise" || text == "random") return InitKind::kNoise;
-  if (text == "content" || text == "image") return InitKind::kContent;
-  if (text == "style") return InitKind::kStyle;
+  InitKind init;
+  if (parse_init_keyword(text, &init)) return init;
   options.init_image = read_image(text);  // a file
   return InitKind::kImage;
 }
