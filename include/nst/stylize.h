@@ -104,6 +104,13 @@ struct StyleOptions {
   ComputePrecision precision = ComputePrecision::kFloat32;
   bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
   std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
+  /// Spatial control (Gatys et al. 2017): one mask per style image, 1x1xHxW in [0,1] at the
+  /// content's size (white = that style's region; nst style --style-mask); empty = no masks.
+  /// Each style's statistics are then taken over its own region of the image (resampled to every
+  /// layer's grid) and matched to that style's own, not the blend's; regions may overlap, and
+  /// pixels outside every mask get no style term. --style-blend scales each style's term (equal
+  /// = 1 each). Gram and mean-cov only; not with tile_size (see check_style_options).
+  std::vector<at::Tensor> style_masks;
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,
@@ -134,7 +141,8 @@ void check_style_options(const StyleOptions& options, size_t style_count);
 std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options);
 
 /// Checks that content and style images are large enough for the deepest requested layer at the
-/// coarsest scale (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
+/// coarsest scale (layer names must already be valid), and that style masks have the content's
+/// size; throws nst::Error(kUsage) naming the minimum side or the mismatched mask.
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles);
 
