@@ -36,6 +36,14 @@ void write_image(const at::Tensor& image, const std::string& path);
 /// Resizes a 1x3xHxW tensor to height x width (bicubic, antialiased when shrinking).
 at::Tensor resize_image(const at::Tensor& image, int height, int width);
 
+/// Resamples a 1x1xHxW mask in [0,1] to height x width: area averages when shrinking, bilinear
+/// when enlarging (src/io/mask_io.cpp). Returns float32 in [0,1].
+at::Tensor resize_mask(const at::Tensor& mask, int height, int width);
+
+/// Reads an image file as a mask (--style-mask): its grey level (luma; white = 1) as 1x1xHxW
+/// float in [0,1], resized to height x width by resize_mask. Throws nst::Error for unreadable files.
+at::Tensor read_mask(const std::string& path, int height, int width);
+
 /// Removes a uniform frame (a scan's black border, a mat) from the edges of a 1x3xHxW image:
 /// from each side, lines whose pixels vary by less than `tolerance` (mean per-channel standard
 /// deviation along the line) are dropped, plus `transition` more px of blurred edge when any were.

@@ -16,6 +16,14 @@ at::Tensor content_loss(const at::Tensor& features, const at::Tensor& target);
 /// Style loss of one layer: mean over the CxC entries of (G(F) − G_target)².
 at::Tensor style_loss(const at::Tensor& features, const at::Tensor& target_gram);
 
+/// Spatial control (Gatys et al. 2017; src/losses/masked_gram.cpp): statistics over one region.
+/// `mask` is 1x1xHxW on the features' grid, weights in [0,1] (1 = inside the region).
+/// Gram matrix of the region: G = F diag(m) Fᵀ / (C·Σm), CxC. With m ≡ 1 it is gram_matrix(F).
+at::Tensor masked_gram(const at::Tensor& features, const at::Tensor& mask);
+/// Per-channel mean Σ m f / Σm (C) and raw second moment F diag(m) Fᵀ / Σm (CxC) of the region:
+/// what mean_cov_loss_from_moments takes. An all-zero mask gives zeros.
+std::pair<at::Tensor, at::Tensor> masked_feature_moments(const at::Tensor& features, const at::Tensor& mask);
+
 /// Mean-covariance (W2) style statistics of one layer (src/losses/mean_cov_loss.cpp): the
 /// Wasserstein-2 distance between Gaussians fitted to the features (crowsonkb/style-transfer-pytorch).
 /// The target holds the Gaussian of the style: mean μs (C), covariance Σs + εI and its square root.

@@ -78,6 +78,13 @@ struct StyleOptions : RunOptions {
   double range_weight = 1e3;      ///< kPenalty: weight of the range penalty (mean over elements)
   double polish_fraction = 0.2;   ///< kPolish: share of the final scale's iterations run boxed
   std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
+  /// Spatial control (Gatys et al. 2017): one mask per style image, 1x1xHxW in [0,1] at the
+  /// content's size (white = that style's region; nst style --style-mask); empty = no masks.
+  /// Each style's statistics are then taken over its own region of the image (resampled to every
+  /// layer's grid) and matched to that style's own, not the blend's; regions may overlap, and
+  /// pixels outside every mask get no style term. --style-blend scales each style's term (equal
+  /// = 1 each). Gram and mean-cov only; not with tile_size (see check_style_options).
+  std::vector<at::Tensor> style_masks;
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,
@@ -101,7 +108,8 @@ struct StyleResult : RunResult {};
 void check_style_options(const StyleOptions& options, size_t style_count);
 
 /// Checks that content and style images are large enough for the deepest requested layer at the
-/// coarsest scale (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
+/// coarsest scale (layer names must already be valid), and that style masks have the content's
+/// size; throws nst::Error(kUsage) naming the minimum side or the mismatched mask.
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles);
 

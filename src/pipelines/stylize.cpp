@@ -48,7 +48,41 @@ void check_style_image_sizes(const VggWeights& weights, const StyleOptions& opti
   };
   check(content, "the content image");
   for (const auto& s : styles) check(s, "a style image");
+  for (size_t i = 0; i < options.style_masks.size(); ++i) {
+    const at::Tensor& m = options.style_masks[i];
+    NST_CHECK(m.size(2) == content.size(2) && m.size(3) == content.size(3), kUsage,
+              "style mask " + std::to_string(i + 1) + " is " + std::to_string(m.size(3)) + "x" +
+                  std::to_string(m.size(2)) + " px, the content " + std::to_string(content.size(3)) + "x" +
+                  std::to_string(content.size(2)) + ": a mask must have the content's size");
+  }
 }
+
+namespace {
+
+void check_style_masks(const StyleOptions& o, size_t style_count) {
+  if (o.style_masks.empty()) return;
+  NST_CHECK(o.style_masks.size() == style_count, kUsage,
+            std::to_string(o.style_masks.size()) + " style masks for " + std::to_string(style_count) +
+                " style images: give one --style-mask per --style, in order");
+  NST_CHECK(o.style_loss != StyleLoss::kSlicedWasserstein, kUsage,
+            "--style-mask works with --style-loss gram or mean-cov, not sliced-wasserstein");
+  NST_CHECK(o.tile_size == 0, kUsage, "--style-mask cannot be tiled: drop --tile-size");
+  for (size_t i = 0; i < o.style_masks.size(); ++i) {
+    const at::Tensor& m = o.style_masks[i];
+    const std::string which = "style mask " + std::to_string(i + 1);
+    NST_CHECK(m.defined() && m.dim() == 4 && m.size(0) == 1 && m.size(1) == 1 && m.numel() > 0, kUsage,
+              which + " must be a 1x1xHxW tensor");
+    NST_CHECK(m.size(2) == o.style_masks[0].size(2) && m.size(3) == o.style_masks[0].size(3), kUsage,
+              which + " has another size than style mask 1");
+    const at::Tensor finite = m.detach().to(at::kCPU, at::kDouble);
+    NST_CHECK(finite.isfinite().all().item<bool>() && finite.min().item<double>() >= 0 &&
+                  finite.max().item<double>() <= 1,
+              kUsage, which + " must hold values in [0, 1]");
+    NST_CHECK(finite.max().item<double>() > 0, kUsage, which + " is empty (all black): its style has no region");
+  }
+}
+
+}  // namespace
 
 void check_style_options(const StyleOptions& o, size_t style_count) {
   check_run_options(o);
@@ -76,6 +110,7 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(o.style_layer_weights.empty() || o.style_layer_weights.size() == o.style_layers.size(), kUsage,
             "--style-layer-weights has " + std::to_string(o.style_layer_weights.size()) + " values for " +
                 std::to_string(o.style_layers.size()) + " style layers");
+  check_style_masks(o, style_count);
 }
 
 namespace {
