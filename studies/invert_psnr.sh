@@ -3,7 +3,8 @@
 # reach what plain L-BFGS reaches at 1000? One `nst invert` run (embedded network, default
 # weights, --threads 1) per image x layer x size x method, one at a time; then
 # studies/invert_psnr_table.py writes OUT/table.md (plain PSNR of the saved PNG against the
-# original, nst's blurred PSNR, feature loss, seconds) and OUT/strip_<layer>_<size>.png.
+# original, nst's blurred PSNR, feature loss, seconds); `invert_psnr_table.py strip` draws the
+# pictures side by side.
 #
 # Usage: studies/invert_psnr.sh [--images astronaut,chelsea,rocket] [--layers conv5_1,relu4_1]
 #          [--sizes 128] [--methods plain,default,fourier] [--iterations 100] [--plain-iterations 1000]
