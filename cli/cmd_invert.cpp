@@ -80,7 +80,8 @@ int run(InvertArgs& a) {
   std::fprintf(stderr, "nst: invert %s from %s, %dx%d px, %s over %s, on stall %s, %d scale(s), %s, %d threads, "
                "weights %s\n",
                a.image.c_str(), join(o.layers).c_str(), static_cast<int>(image.size(3)),
-               static_cast<int>(image.size(2)), a.opt.optimizer.c_str(), to_string(o.parametrization).c_str(),
+               static_cast<int>(image.size(2)), a.opt.optimizer.c_str(),
+               to_string(resolve_parametrization(o)).c_str(),
                to_string(o.on_stall).c_str(), o.scales, a.net.device.c_str(), threads, weights.source.c_str());
 
   RunProgress progress(&r);
@@ -142,8 +143,9 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   add_scale_flags(cmd, a->scales, d);
   add_bounds(cmd, a->bounds, d.bounds);
   cmd->add_option("--parametrization", a->parametrization,
-                  "pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "
-                  "Olah et al. 2017; same image and loss, other optimizer geometry)")
+                  "auto | pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "
+                  "Olah et al. 2017; same image and loss, other optimizer geometry). auto: fourier when the "
+                  "deepest layer is in block 5 (conv5_1), pixel for shallower layers")
       ->capture_default_str();
   cmd->add_option("--fourier-decay", a->fourier_decay,
                   "fourier: scale coefficients by 1/f^decay (Lucid: 1; 0: plain orthonormal FFT)")

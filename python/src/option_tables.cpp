@@ -162,7 +162,8 @@ OptionTable<InvertOptions> make_invert_table() {
   t.value("stall_tol", &O::stall_tolerance, "float", "stall: relative loss decrease over K iterations below this");
   t.choice("bounds", &O::bounds, parse_bounds_method, to_string, "clamp | box (fourier is always clamped)");
   t.choice("parametrization", &O::parametrization, parse_parametrization, to_string,
-           "pixel | fourier (scaled Fourier coefficients of a colour-decorrelated image)");
+           "auto | pixel | fourier (scaled Fourier coefficients of a colour-decorrelated image; "
+           "auto: fourier for block 5, pixel for shallower layers)");
   t.value("fourier_decay", &O::fourier_decay, "float", "fourier: coefficients scaled by 1/f^decay");
   add_optimizer_and_network(t);
   return t;

@@ -28,6 +28,11 @@ std::pair<std::string, int> smallest_side(const std::vector<std::string>& layers
   }
   return worst;
 }
+// kAuto's choice: fourier from this VGG block on (see InvertOptions::parametrization).
+constexpr int kFourierFromBlock = 5;
+// The VGG block of a layer (conv5_1: 5), read through min_image_side so that layer names are
+// parsed in one place: without padding block b needs 2^(b-1) px.
+int layer_block(const std::string& layer) { return 1 + std::ilogb(min_image_side(layer, Padding::kZeros)); }
 // Consecutive optimizer failures after which blur/reset give up (the image cannot improve).
 constexpr int kMaxFailuresInARow = 3;
 
@@ -77,11 +82,24 @@ StallAction parse_stall_action(const std::string& name) {
 Parametrization parse_parametrization(const std::string& name) {
   if (name == "pixel") return Parametrization::kPixel;
   if (name == "fourier") return Parametrization::kFourier;
-  fail(ErrorKind::kUsage, "unknown parametrization '" + name + "' (expected pixel or fourier)");
+  if (name == "auto") return Parametrization::kAuto;
+  fail(ErrorKind::kUsage, "unknown parametrization '" + name + "' (expected auto, pixel or fourier)");
 }
 
 std::string to_string(Parametrization parametrization) {
-  return parametrization == Parametrization::kFourier ? "fourier" : "pixel";
+  switch (parametrization) {
+    case Parametrization::kPixel: return "pixel";
+    case Parametrization::kFourier: return "fourier";
+    case Parametrization::kAuto: return "auto";
+  }
+  return "?";
+}
+
+Parametrization resolve_parametrization(const InvertOptions& options) {
+  if (options.parametrization != Parametrization::kAuto) return options.parametrization;
+  int deepest = 1;
+  for (const auto& name : options.layers) deepest = std::max(deepest, layer_block(name));
+  return deepest >= kFourierFromBlock ? Parametrization::kFourier : Parametrization::kPixel;
 }
 
 std::string to_string(StallAction action) {
@@ -144,8 +162,9 @@ InvertResult run_invert_unguarded(const VggWeights& weights, const at::Tensor& i
   const at::Device device(options.device);
   const FeatureNet net = detail::make_run_network(weights, options, options.layers);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
+  const Parametrization parametrization = resolve_parametrization(options);
   auto optimizer = make_optimizer(detail::run_optimizer_options(
-      options, options.bounds == BoundsMethod::kBox && options.parametrization == Parametrization::kPixel));
+      options, options.bounds == BoundsMethod::kBox && parametrization == Parametrization::kPixel));
 
   InvertResult result;
   detail::StallDetector detector(options.stall_window, options.stall_tolerance);
@@ -155,7 +174,7 @@ InvertResult run_invert_unguarded(const VggWeights& weights, const at::Tensor& i
     const auto [h, w] = run.size(s);
     const at::Tensor target = run.finest(s) ? original : resize_image(original, h, w);
     detail::InvertObjective objective(net, target.to(device), options);
-    const auto param = detail::make_parametrization(options.parametrization, h, w, options.fourier_decay,
+    const auto param = detail::make_parametrization(parametrization, h, w, options.fourier_decay,
                                                     at::TensorOptions().dtype(at::kFloat).device(device));
     const Objective image_f = [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); };
     const Objective f = detail::through(*param, image_f);
