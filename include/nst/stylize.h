@@ -104,6 +104,9 @@ struct StyleOptions {
   ComputePrecision precision = ComputePrecision::kFloat32;
   bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
   std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
+  /// The TV term also compares the last row and column with the first (the image as a torus:
+  /// nst texture --tileable). Whole-image evaluation only (tile_size 0).
+  bool tv_wrap = false;
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,
