@@ -65,8 +65,8 @@ int run(TextureArgs& a) {
   check_texture_options(weights, t, a.styles.size());
   std::vector<at::Tensor> styles = read_style_images(a.styles, a.run.size, a.style_scale);
   std::fprintf(stderr, "nst: texture %dx%d px%s, %s, %s, %d threads, weights %s (%s)\n", width, height,
-               a.tileable ? " tileable" : "", a.opt.optimizer.c_str(), a.net.device.c_str(), threads,
-               weights.source.c_str(), to_string(weights.preprocess).c_str());
+               a.tileable ? " tileable (circular padding)" : "", a.opt.optimizer.c_str(), a.net.device.c_str(),
+               threads, weights.source.c_str(), to_string(weights.preprocess).c_str());
 
   RunProgress progress(&a.run);
   StyleResult result = run_texture(weights, styles, t, progress.callback());
