@@ -92,7 +92,6 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
 int run(StyleArgs& a) {
   check_run_flags(a.run);
   check_memory_flags(a.memory);
-  NST_CHECK(a.style_scale > 0 && a.style_scale <= 16, kUsage, "--style-scale must be in (0, 16]");
   const RunFlags& r = a.run;
   std::vector<std::string> inputs{a.content};
   inputs.insert(inputs.end(), a.styles.begin(), a.styles.end());
@@ -130,9 +129,7 @@ int run(StyleArgs& a) {
   check_layer_names(weights.arch, o.style_layers);
 
   at::Tensor content = read_image(a.content, r.size);
-  std::vector<at::Tensor> styles;
-  const int style_size = std::max(16, static_cast<int>(std::lround(r.size * a.style_scale)));
-  for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+  std::vector<at::Tensor> styles = read_style_images(a.styles, r.size, a.style_scale);
   for (const auto& path : a.style_masks) {
     o.style_masks.push_back(read_mask(path, static_cast<int>(content.size(2)), static_cast<int>(content.size(3))));
   }
@@ -194,7 +191,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
     }
     return help + ")";
   }());
-  cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
+  add_style_scale(cmd, a->style_scale);
   add_init(cmd, a->init, "auto");
   add_bounds(cmd, a->bounds, e.bounds);
   cmd->add_flag("--bound-pixels", a->bound_pixels, "The same as --bounds box");

@@ -77,7 +77,9 @@ at::Tensor sliced_wasserstein_loss(const at::Tensor& features, const at::Tensor&
 
 /// Total variation: mean over pixels of ((Δx)² + (Δy)²)^(β/2), on 1xCxHxW, forward differences.
 /// β = 2 is smooth; β < 2 (edge-preserving) adds a small epsilon inside the power.
-at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0);
+/// wrap: the differences wrap around (the last column against the first, the last row against
+/// the first), so every pixel has both neighbours, as on a torus (tileable textures).
+at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0, bool wrap = false);
 
 /// α-norm prior (Mahendran & Vedaldi 2015): mean over elements of |x − centre|^α. With pixels
 /// in [0,1] and centre 0.5, a large α (6) mostly penalizes values that leave the range.

@@ -85,6 +85,9 @@ struct StyleOptions : RunOptions {
   /// pixels outside every mask get no style term. --style-blend scales each style's term (equal
   /// = 1 each). Gram and mean-cov only; not with tile_size (see check_style_options).
   std::vector<at::Tensor> style_masks;
+  /// The TV term also compares the last row and column with the first (the image as a torus:
+  /// nst texture --tileable). Whole-image evaluation only (tile_size 0).
+  bool tv_wrap = false;
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,

@@ -160,7 +160,7 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     }
   }
   if (options_.tv_weight != 0) {
-    at::Tensor term = options_.tv_weight * tv_loss(image);
+    at::Tensor term = options_.tv_weight * tv_loss(image, 2.0, options_.tv_wrap);
     parts_["tv"] = term.item<double>();
     total = total + term;
   }

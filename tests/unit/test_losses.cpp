@@ -73,6 +73,26 @@ TEST(Losses, TvGradientMatchesFiniteDifferences) {
   }
 }
 
+TEST(Losses, WrappedTvGradientMatchesFiniteDifferences) {
+  for (double beta : {2.0, 1.5}) {
+    EXPECT_LT(gradient_error([&](const at::Tensor& x) { return nst::tv_loss(x, beta, true); }, random({1, 3, 8, 9}, 10)),
+              1e-5)
+        << "beta " << beta;
+  }
+}
+
+TEST(Losses, WrappedTvComparesOppositeEdgesAndIgnoresShifts) {
+  // [[0,1],[0,0]]: right neighbours (wrapping) differ by 1,1,0,0 and lower ones by 0,1,0,1: mean 4/4.
+  at::Tensor x = at::tensor({0.0, 1.0, 0.0, 0.0}, at::kDouble).view({1, 1, 2, 2});
+  EXPECT_NEAR(nst::tv_loss(x, 2.0, true).item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(nst::tv_loss(x).item<double>(), 1.0, 1e-12);  // unwrapped: the one grid cell, dx 1, dy 0
+  // On a torus no position is special: a circular shift keeps the wrapped TV, not the plain one.
+  at::Tensor r = random({1, 3, 7, 9}, 11);
+  at::Tensor shifted = at::roll(r, {3, 4}, {2, 3});
+  EXPECT_NEAR(nst::tv_loss(shifted, 2.0, true).item<double>(), nst::tv_loss(r, 2.0, true).item<double>(), 1e-12);
+  EXPECT_GT(std::abs(nst::tv_loss(shifted).item<double>() - nst::tv_loss(r).item<double>()), 1e-4);
+}
+
 TEST(Losses, TvIsZeroOnConstantAndSizeNormalized) {
   EXPECT_EQ(nst::tv_loss(at::full({1, 3, 8, 8}, 0.3, at::kDouble)).item<double>(), 0.0);
   // A vertical-stripe pattern has the same mean TV at two sizes.
