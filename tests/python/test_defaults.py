@@ -15,7 +15,9 @@ def cli_defaults(cli, verb):
     text = subprocess.run([cli, verb, "--help"], capture_output=True, text=True, check=True).stdout
     defaults = {}
     for line in text.splitlines():
-        match = re.match(r"\s+(?:-\w,)?--([\w-]+)(?:,[-\w]+)*\s+[A-Z]+=(.*?)(?:\s{2,}.*)?$", line)
+        # A default is one token, or "X embedded, Y trained"; CLI11 leaves one space before the help
+        # when the name column is one short of its width, so the help is not looked for.
+        match = re.match(r"\s+(?:-\w,)?--([\w-]+)(?:,[-\w]+)*\s+[A-Z]+=(\S+(?: embedded, \S+ trained)?)", line)
         if match:
             defaults[match.group(1).replace("-", "_")] = match.group(2)
     return defaults
