@@ -29,7 +29,8 @@ struct InvertArgs {
   RunFlags run;
   NetworkFlags net;
   OptimizerFlags opt;
-  int jitter = 0, stall_window = 0, scales = 0;
+  ScaleFlags scales;
+  int jitter = 0, stall_window = 0;
   double tv_weight = 0, tv_beta = 0, alpha_weight = 0, alpha = 0, blur_sigma = 0, stall_tol = 0, fourier_decay = 0;
 };
 
@@ -62,7 +63,7 @@ int run(InvertArgs& a) {
   o.blur_sigma = a.blur_sigma;
   o.stall_window = a.stall_window;
   o.stall_tolerance = a.stall_tol;
-  o.scales = a.scales;
+  a.scales.apply(o, r.size);
   o.parametrization = parse_parametrization(a.parametrization);
   o.bounds = parse_bounds_method(a.bounds);
   o.fourier_decay = a.fourier_decay;
@@ -148,7 +149,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   cmd->add_option("--stall-tol", a->stall_tol, "Stall: relative loss decrease over K iterations below this")
       ->capture_default_str();
-  add_scales(cmd, a->scales, d.scales);
+  add_scale_flags(cmd, a->scales, d);
   add_bounds(cmd, a->bounds, d.bounds);
   cmd->add_option("--parametrization", a->parametrization,
                   "pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "

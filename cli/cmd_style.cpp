@@ -32,8 +32,7 @@ struct StyleArgs {
   double style_scale = 1.0;
   std::string init, bounds;
   StyleWeightFlags weights;
-  int scales = 0, start_size = 0, coarse_iterations = 0;
-  double scale_factor = 0;
+  ScaleFlags scales;
   bool original_colors = false, bound_pixels = false, keep_style_border = false;
   CLI::Option *content_layers_opt, *style_layers_opt;
 };
@@ -121,16 +120,7 @@ int run(StyleArgs& a) {
   if (a.bound_pixels) o.bounds = BoundsMethod::kBox;
   if (a.keep_style_border) o.trim_style_borders = false;
   o.iterations = r.iterations;
-  o.coarse_iterations = a.coarse_iterations;
-  o.scales = a.scales;
-  o.scale_factor = a.scale_factor;
-  if (a.start_size > 0) {
-    // --start-size: as many steps of at most --scale-factor as it takes, then equal steps.
-    NST_CHECK(a.start_size >= 16 && a.start_size < r.size, kUsage, "--start-size must be at least 16 and below --size");
-    const double ratio = static_cast<double>(r.size) / a.start_size;
-    o.scales = 1 + static_cast<int>(std::ceil(std::log(ratio) / std::log(a.scale_factor) - 1e-9));
-    o.scale_factor = std::pow(ratio, 1.0 / (o.scales - 1));
-  }
+  a.scales.apply(o, r.size);
   check_style_options(o, a.styles.size());
   check_layer_names(weights.arch, o.content_layers);
   check_layer_names(weights.arch, o.style_layers);
@@ -171,13 +161,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   add_content_image(cmd, a->content)->required();
   add_style_images(cmd, a->styles)->required();
   add_run_flags(cmd, a->run, kStyleSize, e.iterations, e.seed);
-  add_scales(cmd, a->scales, e.scales);
-  cmd->add_option("--start-size", a->start_size, "Coarse-to-fine from this longest side (sets --scales)");
-  a->scale_factor = e.scale_factor;
-  cmd->add_option("--scale-factor", a->scale_factor, "Size ratio between successive scales")->capture_default_str();
-  a->coarse_iterations = e.coarse_iterations;
-  cmd->add_option("--coarse-iterations", a->coarse_iterations,
-                  "Iterations at each coarser scale (default: --iterations)");
+  add_scale_flags(cmd, a->scales, e);
   add_memory_flags(cmd, a->memory, e);
   add_optimizer_flags(cmd, a->opt, e.optimizer);
   add_style_weight_flags(cmd, a->weights);

@@ -133,13 +133,33 @@ CLI::Option* add_bounds(CLI::App* cmd, std::string& bounds, BoundsMethod default
       ->capture_default_str();
 }
 
-CLI::Option* add_scales(CLI::App* cmd, int& scales, int default_scales) {
-  scales = default_scales;
-  return cmd
-      ->add_option("--scales", scales,
-                   "Coarse-to-fine: number of sizes, the full size last (style: each --scale-factor apart, "
-                   "--iterations at the full size; invert: each 2x apart, --iterations split evenly)")
+void add_scale_flags(CLI::App* cmd, ScaleFlags& flags, const RunOptions& defaults) {
+  flags.scales = defaults.scales;
+  flags.scale_factor = defaults.scale_factor;
+  flags.coarse_iterations = defaults.coarse_iterations;
+  cmd->add_option("--scales", flags.scales,
+                  "Coarse-to-fine: number of sizes, each --scale-factor apart, the full size last; each starts "
+                  "from the previous result upsampled")
       ->capture_default_str();
+  cmd->add_option("--start-size", flags.start_size, "Coarse-to-fine from this longest side (sets --scales)");
+  cmd->add_option("--scale-factor", flags.scale_factor, "Size ratio between successive scales")->capture_default_str();
+  cmd->add_option("--coarse-iterations", flags.coarse_iterations,
+                  "Iterations at each coarser scale (default: --iterations)");
+}
+
+void ScaleFlags::apply(RunOptions& o, int size) const {
+  o.scales = scales;
+  o.scale_factor = scale_factor;
+  o.coarse_iterations = coarse_iterations;
+  if (start_size > 0) {
+    // --start-size: as many steps of at most --scale-factor as it takes, then equal steps.
+    NST_CHECK(start_size >= 16 && start_size < size, kUsage, "--start-size must be at least 16 and below --size");
+    NST_CHECK(std::isfinite(scale_factor) && scale_factor > 1.0, kUsage, "--scale-factor must be in (1, 4]");
+    const double ratio = static_cast<double>(size) / start_size;
+    o.scales = 1 + static_cast<int>(std::ceil(std::log(ratio) / std::log(scale_factor) - 1e-9));
+    o.scale_factor = std::pow(ratio, 1.0 / (o.scales - 1));
+  }
+  check_run_options(o);
 }
 
 CLI::Option* add_iterations(CLI::App* cmd, int& iterations, int default_iterations) {

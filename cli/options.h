@@ -64,7 +64,6 @@ CLI::Option* add_style_layers(CLI::App* cmd, std::string& layers, const std::str
 CLI::Option* add_tv_weight(CLI::App* cmd, double& weight, const std::string& default_text);
 CLI::Option* add_init(CLI::App* cmd, std::string& init, const std::string& default_init);
 CLI::Option* add_bounds(CLI::App* cmd, std::string& bounds, BoundsMethod default_bounds);
-CLI::Option* add_scales(CLI::App* cmd, int& scales, int default_scales);
 CLI::Option* add_iterations(CLI::App* cmd, int& iterations, int default_iterations);
 CLI::Option* add_seed(CLI::App* cmd, uint64_t& seed, uint64_t default_seed);
 CLI::Option* add_json(CLI::App* cmd, bool& json);
@@ -124,6 +123,17 @@ struct RunFlags {
 void add_run_flags(CLI::App* cmd, RunFlags& flags, int default_size, int default_iterations, uint64_t default_seed);
 /// --size within 16..kMaxImageSide, --save-every/--print-every >= 0.
 void check_run_flags(const RunFlags& flags);
+
+// ---- Coarse-to-fine: --scales --start-size --scale-factor --coarse-iterations (style, invert), one
+// meaning everywhere (RunOptions).
+struct ScaleFlags {
+  int scales = 0, start_size = 0, coarse_iterations = 0;
+  double scale_factor = 0;
+  /// Writes the flags into `o` for a run whose longest side is `size` (--start-size sets
+  /// --scales and the factor) and checks them.
+  void apply(RunOptions& o, int size) const;
+};
+void add_scale_flags(CLI::App* cmd, ScaleFlags& flags, const RunOptions& defaults);
 
 // ---- Loss weights of a style run: --content-weight --style-weight --tv-weight (style, video).
 // Their defaults depend on the network (style_defaults), so a flag not given keeps the options'.

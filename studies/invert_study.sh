@@ -70,7 +70,8 @@ method_flags() {
     blur) echo "--tv-weight 0 --on-stall blur" ;;
     default) echo "" ;;
     adam-jitter) echo "--optimizer adam --learning-rate 0.02 --jitter 2 --on-stall none" ;;
-    coarse-to-fine) echo "--scales 3" ;;
+    # The same total as the others, split evenly over sizes 2x apart (the finest takes the remainder).
+    coarse-to-fine) echo "--scales 3 --scale-factor 2 --coarse-iterations $((ITERATIONS / 3))" ;;
     fourier) echo "--parametrization fourier" ;;
     *) return 1 ;;
   esac
@@ -94,7 +95,7 @@ done
 run_invert() {
   local base="$1" size="$2" seed="$3"; shift 3
   set +e
-  "$NST" invert --image "$IMAGE" --layer "$LAYER" --size "$size" --iterations "$ITERATIONS" --seed "$seed" \
+  "$NST" invert --image "$IMAGE" --layer "$LAYER" --size "$size" --iterations "${FULL_ITERATIONS:-$ITERATIONS}" --seed "$seed" \
     --threads "$THREADS" --print-every 0 --trace "$base.jsonl" --output "$base.png" "$@" > /dev/null 2> "$base.log"
   code=$?
   set -e
@@ -111,11 +112,14 @@ for size in "${size_list[@]}"; do
     for seed in "${seed_list[@]}"; do
       n=$((n + 1))
       flags=$(method_flags "$m")
+      FULL_ITERATIONS=$ITERATIONS
+      [ "$m" = coarse-to-fine ] && FULL_ITERATIONS=$((ITERATIONS - 2 * (ITERATIONS / 3)))
       run_invert "$dir/seed$seed" "$size" "$seed" $flags
       if [ "$m" = coarse-to-fine ] && [ "$code" -eq 2 ] && grep -q "too small" "$dir/seed$seed.log"; then
         echo "ran with --scales 2: $(sed 's/^nst: error: --scales 3: //' "$dir/seed$seed.log" | head -1)" \
           > "$dir/seed$seed.note"
-        run_invert "$dir/seed$seed" "$size" "$seed" --scales 2
+        FULL_ITERATIONS=$((ITERATIONS - ITERATIONS / 2))
+        run_invert "$dir/seed$seed" "$size" "$seed" --scales 2 --scale-factor 2 --coarse-iterations $((ITERATIONS / 2))
       fi
       last=$(grep -E "^nst: .* after [0-9]+ iterations|^nst: error" "$dir/seed$seed.log" | head -1 || true)
       printf 'invert_study: [%d/%d] %s px, %s, seed %s: %s\n' "$n" "$total" "$size" "$m" "$seed" \

@@ -10,7 +10,7 @@
 #include "nst/network.h"
 #include "nst/optim.h"
 #include "nst/progress.h"
-#include "nst/stylize.h"
+#include "nst/run.h"
 
 namespace nst {
 
@@ -37,21 +37,17 @@ enum class Parametrization { kPixel, kFourier };
 Parametrization parse_parametrization(const std::string& name);
 std::string to_string(Parametrization parametrization);
 
-/// Every setting of an inversion run; defaults live here once (the CLI prints them).
-struct InvertOptions {
+/// Every setting of an inversion run; defaults live here (and in RunOptions) once (the CLI prints
+/// them). From RunOptions: iterations (blurred PSNR kept rising with them: embedded net, conv5_1,
+/// 128 px: 20.8 / 24.2 / 26.6 dB at 100 / 200 / 300; at 224 px one iteration took 0.76 s on 1
+/// thread), bounds (kBox keeps the pixels in [0,1] inside the optimizer; kClamp clamps at the end;
+/// the fourier parametrization cannot be boxed in pixel space and is always clamped; kPenalty and
+/// kPolish are style-only), seed (noise init and jitter), scales.
+struct InvertOptions : RunOptions {
   std::vector<std::string> layers{"conv5_1"};  ///< layers whose features are matched
   std::vector<double> layer_weights;           ///< per layer; empty = all 1/N
-  /// In total, over all scales. Blurred PSNR kept rising with iterations (embedded net, conv5_1,
-  /// 128 px: 20.8 / 24.2 / 26.6 dB at 100 / 200 / 300); at 224 px one iteration took 0.76 s on 1 thread.
-  int iterations = 500;
-  OptimizerOptions optimizer;                  ///< L-BFGS with strong-Wolfe line search by default
-  /// kBox keeps the pixels in [0,1] inside the optimizer (L-BFGS-B), so the saved image is the one
-  /// optimized; kClamp runs unbounded and clamps at the end. The fourier parametrization cannot be
-  /// boxed in pixel space and is always clamped. kPenalty/kPolish are style-only.
-  BoundsMethod bounds = BoundsMethod::kBox;
   InvertInit init = InvertInit::kNoise;
   at::Tensor init_image;                       ///< used when init == kImage (1x3xHxW RGB [0,1], resized)
-  uint64_t seed = 0;                           ///< noise init and jitter
   /// Weight of TV^β (mean over pixels). 0.1: best blurred PSNR on the embedded net, conv5_1, 128 px,
   /// 100 L-BFGS iterations (20.8 dB; 0: 19.9, 0.3: 20.5, 1: 20.0, 10: 17.1), and visibly less noise.
   double tv_weight = 0.1;
@@ -63,8 +59,6 @@ struct InvertOptions {
   double blur_sigma = 1.0;                     ///< Gaussian sigma (px) of blur-on-stall
   int stall_window = 5;                        ///< K: iterations over which progress is measured
   double stall_tolerance = 1e-3;               ///< T: relative decrease over K iterations below this = stall
-  int scales = 1;                              ///< coarse-to-fine: scale s has size / 2^(scales-1-s)
-  Pooling pooling = Pooling::kAvg;
   /// What the optimizer varies. Pixel stays the default because fourier does not win everywhere:
   /// conv5_1 of the embedded net, chelsea 128 px, noise init, TV 0.1, L-BFGS, seeds 0/1, feature loss
   /// @15 / @100 / @300 and blurred PSNR @300: pixel 5.1e-3 / 4.4e-4 / 8.5e-5, 27.0 dB; fourier
@@ -76,18 +70,11 @@ struct InvertOptions {
   /// seeds 0/1, L-BFGS, feature loss @100 / @300 3.1e-4 / 7.1e-5 and PSNR 29.7 dB (decay 1: 9.8e-4 /
   /// 1.7e-4, 28.7 dB).
   double fourier_decay = 0.5;
-  std::string device = "cpu";                  ///< "cpu" | "cuda" | "cuda:N"
-  /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
-  ComputePrecision precision = ComputePrecision::kFloat32;
-  bool allow_tf32 = true;                      ///< CUDA only: TF32 tensor cores for float32 passes
 };
 
 /// What an inversion produced.
-struct InvertResult {
-  at::Tensor image;              ///< 1x3xHxW RGB on CPU, clamped to [0,1], the size of the target
-  IterationReport last;          ///< the last iteration's report; parts "feature:<layer>", "tv", "alpha"
-  StopReason stop = StopReason::kIterations;
-  std::string message;           ///< e.g. the optimizer's failure reason
+/// RunResult's image is the size of the target; the report's parts are "feature:<layer>", "tv", "alpha".
+struct InvertResult : RunResult {
   double feature_loss = 0;       ///< Σ w_l ||Φ_l(x) − Φ_l(x0)||² / ||Φ_l(x0)||² of the final image
   double psnr = 0;               ///< dB, final image vs target, both blurred with sigma 1 (blurred_psnr)
   int stalls = 0;                ///< times the stall detector fired (optimizer failures included)
@@ -96,7 +83,7 @@ struct InvertResult {
 };
 
 /// Checks weights, counts and ranges of the options and, when height and width are given, that
-/// the coarsest scale of an image that size is at least 16 px; throws nst::Error(kUsage).
+/// the coarsest scale of an image that size is large enough for the layers; throws nst::Error(kUsage).
 void check_invert_options(const InvertOptions& options, int height = 0, int width = 0);
 
 /// Reconstructs `image` (1x3xHxW RGB [0,1]; the output has its size) from its features.

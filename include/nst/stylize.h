@@ -13,23 +13,12 @@
 #include "nst/network.h"
 #include "nst/optim.h"
 #include "nst/progress.h"
+#include "nst/run.h"
 
 namespace nst {
 
 /// How the optimized image starts.
 enum class InitKind { kNoise, kContent, kStyle, kImage };
-
-/// How the pixels are kept in [0,1], the range of the saved image. Measured against each other
-/// in bench/bench_bounds.cpp (loss of the saved image against seconds, on a panel of pairs).
-enum class BoundsMethod {
-  kClamp,    ///< optimize unbounded, clamp the result at the end (the saved image is not the optimum)
-  kBox,      ///< box constraints inside the optimizer (L-BFGS-B; Adam/SGD project)
-  kPenalty,  ///< unbounded, plus range_weight · mean(dist(x, [0,1])²); clamped at the end
-  kPolish,   ///< unbounded, then the last polish_fraction of the final scale's iterations boxed
-};
-/// "clamp" | "box" | "penalty" | "polish"; throws nst::Error(kUsage) otherwise.
-BoundsMethod parse_bounds_method(const std::string& name);
-std::string to_string(BoundsMethod method);
 
 /// The statistic the style loss compares, per style layer (each in src/losses/):
 enum class StyleLoss {
@@ -55,8 +44,9 @@ struct TemporalTarget {
   double weight = 0;  ///< weight of this term (mean over pixels and channels)
 };
 
-/// Every setting of a style-transfer run; defaults live here once (the CLI prints them).
-struct StyleOptions {
+/// Every setting of a style-transfer run; defaults live here (and in RunOptions) once (the CLI
+/// prints them).
+struct StyleOptions : RunOptions {
   double content_weight = 1.0;   ///< weight of the content loss (mean squared feature difference)
   double style_weight = 1e7;     ///< weight of the style loss (summed over layers); tuned for kGram:
                                  ///< with another style_loss use default_style_weight(style_loss, ...)
@@ -78,31 +68,15 @@ struct StyleOptions {
   int sliced_redraw_every = 0;
   InitKind init = InitKind::kContent;
   at::Tensor init_image;          ///< used when init == kImage (1x3xHxW RGB [0,1]; resized to the content)
-  uint64_t seed = 0;              ///< noise init; sliced-Wasserstein directions
-  int iterations = 500;           ///< at the final (full) size
-  /// Coarse-to-fine: the number of sizes. Scale s (0 = coarsest) optimizes the content resized by
-  /// 1/scale_factor^(scales-1-s), with content and style targets recomputed at that size; each
-  /// scale starts from the previous result upsampled. 1 = a single run at the full size.
-  int scales = 1;
-  double scale_factor = 1.41421356237309515;  ///< ratio of successive sizes (√2, as crowsonkb)
-  int coarse_iterations = -1;     ///< iterations at each coarser scale; -1 = the same as iterations
+  // seed (RunOptions): noise init and the sliced-Wasserstein directions. Coarse-to-fine (RunOptions
+  // scales): content and style targets are recomputed at each scale's size.
   /// Tiled evaluation for images whose activations do not fit: the network runs on overlapping
   /// tiles of this core side (px, rounded up to the deepest layer's stride; 0 = whole image).
   /// Gram matrices (and mean-cov moments) are summed over all tiles before the loss, so the
   /// result does not change. Sliced Wasserstein needs whole sorted projections: not tileable.
   int tile_size = 0;
-  OptimizerOptions optimizer;     ///< its bounds are replaced according to `bounds`
-  /// kBox: the saved image is the optimized one. bench_bounds, 128 px, 100 iterations, embedded net,
-  /// 3 pairs: the saved image's loss 0.27x / 0.085x / 0.0084x of clamp's, its last iterate's loss
-  /// 0.87-0.96x of clamp's iterate (docs/QUALITY.md).
-  BoundsMethod bounds = BoundsMethod::kBox;
   double range_weight = 1e3;      ///< kPenalty: weight of the range penalty (mean over elements)
   double polish_fraction = 0.2;   ///< kPolish: share of the final scale's iterations run boxed
-  Pooling pooling = Pooling::kAvg;
-  std::string device = "cpu";     ///< "cpu" | "cuda" | "cuda:N"
-  /// Arithmetic of the network (losses and optimizer stay float32); see ComputePrecision.
-  ComputePrecision precision = ComputePrecision::kFloat32;
-  bool allow_tf32 = true;         ///< CUDA only: TF32 tensor cores for float32 network passes
   std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
 };
 
@@ -115,23 +89,11 @@ StyleOptions trained_vgg_style_defaults();
 /// options.init_image (kImage). Throws nst::Error for an unreadable file.
 InitKind parse_init(const std::string& text, StyleOptions& options);
 
-/// Why a run ended.
-enum class StopReason { kIterations, kConverged, kOptimizerFailed, kAborted };
-std::string to_string(StopReason reason);
-
-/// What a run produced.
-struct StyleResult {
-  at::Tensor image;                     ///< 1x3xHxW RGB on CPU: the last good iterate (clamped to [0,1] unless boxed)
-  IterationReport last;                 ///< the last iteration's report (losses, time)
-  StopReason stop = StopReason::kIterations;
-  std::string message;                  ///< e.g. the optimizer's failure reason
-};
+/// What a style run produced (image: clamped to [0,1] unless boxed, which keeps it there).
+struct StyleResult : RunResult {};
 
 /// Checks weights, iteration count and per-style/per-layer lists; throws nst::Error(kUsage).
 void check_style_options(const StyleOptions& options, size_t style_count);
-
-/// Size (height, width) of coarse-to-fine scale s (0 = coarsest) for a full size of h x w.
-std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options);
 
 /// Checks that content and style images are large enough for the deepest requested layer at the
 /// coarsest scale (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -48,17 +49,19 @@ class OptionTable {
     Set set;
   };
 
-  /// A plain member (number, bool, string, list of numbers).
-  template <class T>
-  OptionTable& value(const std::string& name, T Options::*member, const std::string& type, const std::string& help) {
+  /// A plain member (number, bool, string, list of numbers), of Options or of a base (RunOptions).
+  template <class T, class Owner>
+  OptionTable& value(const std::string& name, T Owner::*member, const std::string& type, const std::string& help) {
+    static_assert(std::is_base_of_v<Owner, Options>);
     return custom(
         name, type, help, [member](const Options& o) { return py::cast(o.*member); },
         [member, name, type](Options& o, py::handle v) { o.*member = from_python<T>(v, name, type); });
   }
   /// A member of a nested struct (StyleOptions::optimizer.history).
-  template <class Inner, class T>
-  OptionTable& value(const std::string& name, Inner Options::*outer, T Inner::*member, const std::string& type,
+  template <class Inner, class T, class Owner>
+  OptionTable& value(const std::string& name, Inner Owner::*outer, T Inner::*member, const std::string& type,
                      const std::string& help) {
+    static_assert(std::is_base_of_v<Owner, Options>);
     return custom(
         name, type, help, [outer, member](const Options& o) { return py::cast(o.*outer.*member); },
         [outer, member, name, type](Options& o, py::handle v) { o.*outer.*member = from_python<T>(v, name, type); });
@@ -70,9 +73,10 @@ class OptionTable {
         [member, name](Options& o, py::handle v) { o.*member = string_list(v, name); });
   }
   /// An enum spelled as the CLI spells it (parse/to_string from the library).
-  template <class E>
-  OptionTable& choice(const std::string& name, E Options::*member, E (*parse)(const std::string&),
+  template <class E, class Owner>
+  OptionTable& choice(const std::string& name, E Owner::*member, E (*parse)(const std::string&),
                       std::string (*show)(E), const std::string& help) {
+    static_assert(std::is_base_of_v<Owner, Options>);
     return custom(
         name, "str", help, [member, show](const Options& o) { return py::cast(show(o.*member)); },
         [member, parse, name](Options& o, py::handle v) { o.*member = parse(from_python<std::string>(v, name, "str")); });

@@ -134,6 +134,15 @@ void add_optimizer_and_network(OptionTable<Options>& t) {
       [](Options& o, py::handle v) { o.allow_tf32 = !from_python<bool>(v, "no_tf32", "bool"); });
 }
 
+/// RunOptions' iterations and coarse-to-fine scales, one meaning in every table (as --scales in the CLI).
+template <class Options>
+void add_length_and_scales(OptionTable<Options>& t) {
+  t.value("iterations", &Options::iterations, "int", "optimizer iterations at the full size");
+  t.value("scales", &Options::scales, "int", "coarse-to-fine: number of sizes, scale_factor apart, the full size last");
+  t.value("scale_factor", &Options::scale_factor, "float", "size ratio between successive scales");
+  t.value("coarse_iterations", &Options::coarse_iterations, "int", "iterations at each coarser scale (-1: iterations)");
+}
+
 OptionTable<StyleOptions> make_style_table() {
   using O = StyleOptions;
   OptionTable<O> t;
@@ -151,10 +160,7 @@ OptionTable<StyleOptions> make_style_table() {
       [](O& o, py::handle v) { o.trim_style_borders = !from_python<bool>(v, "keep_style_border", "bool"); });
   add_init(t, "start image: content | noise | style | an image or file", parse_init_kind, init_name);
   t.value("seed", &O::seed, "int", "random seed of noise init (and sliced-Wasserstein directions)");
-  t.value("iterations", &O::iterations, "int", "optimizer iterations at the full size");
-  t.value("scales", &O::scales, "int", "coarse-to-fine: number of sizes, scale_factor apart, the full size last");
-  t.value("scale_factor", &O::scale_factor, "float", "size ratio between successive scales");
-  t.value("coarse_iterations", &O::coarse_iterations, "int", "iterations at each coarser scale (-1: iterations)");
+  add_length_and_scales(t);
   t.value("tile_size", &O::tile_size, "int", "run the network on tiles of this side, px (0: whole image)");
   t.choice("bounds", &O::bounds, parse_bounds_method, to_string,
            "how pixels stay in [0,1]: clamp | box (L-BFGS-B) | penalty | polish");
@@ -167,7 +173,7 @@ OptionTable<InvertOptions> make_invert_table() {
   OptionTable<O> t;
   t.layers("layers", &O::layers, "layer(s) whose features are matched");
   t.value("layer_weights", &O::layer_weights, "list[float]", "weight per layer (empty: 1/N each)");
-  t.value("iterations", &O::iterations, "int", "optimizer iterations, over all scales");
+  add_length_and_scales(t);
   t.value("seed", &O::seed, "int", "random seed of noise init and jitter");
   add_init(t, "start image: noise | blur | mean | an image or file", parse_invert_init, invert_init_name);
   t.value("tv_weight", &O::tv_weight, "float", "weight of the TV^beta prior (mean over pixels)");
@@ -179,7 +185,6 @@ OptionTable<InvertOptions> make_invert_table() {
   t.value("blur_sigma", &O::blur_sigma, "float", "Gaussian sigma (px) of blur-on-stall");
   t.value("stall_window", &O::stall_window, "int", "stall: iterations K over which progress is measured");
   t.value("stall_tol", &O::stall_tolerance, "float", "stall: relative loss decrease over K iterations below this");
-  t.value("scales", &O::scales, "int", "coarse-to-fine: number of sizes, each 2x apart");
   t.choice("bounds", &O::bounds, parse_bounds_method, to_string, "clamp | box (fourier is always clamped)");
   t.choice("parametrization", &O::parametrization, parse_parametrization, to_string,
            "pixel | fourier (scaled Fourier coefficients of a colour-decorrelated image)");

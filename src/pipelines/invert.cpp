@@ -12,7 +12,7 @@
 #include "pipelines/gaussian_blur.h"
 #include "pipelines/image_parametrization.h"
 #include "pipelines/invert_objective.h"
-#include "pipelines/optimize_loop.h"
+#include "pipelines/run_harness.h"
 #include "pipelines/stall_detector.h"
 
 namespace nst {
@@ -31,21 +31,11 @@ std::pair<std::string, int> smallest_side(const std::vector<std::string>& layers
 // Consecutive optimizer failures after which blur/reset give up (the image cannot improve).
 constexpr int kMaxFailuresInARow = 3;
 
-// Height and width of scale s (0 = coarsest) for a target of h x w.
-std::pair<int, int> scale_size(int h, int w, int s, int scales) {
-  const double factor = std::ldexp(1.0, -(scales - 1 - s));
-  auto scaled = [&](int n) { return std::max(1, static_cast<int>(std::lround(n * factor))); };
-  return {scaled(h), scaled(w)};
-}
-
 at::Tensor initial_image(const at::Tensor& target, const InvertOptions& o) {
   const int h = static_cast<int>(target.size(2)), w = static_cast<int>(target.size(3));
   switch (o.init) {
-    case InvertInit::kNoise: {
-      // Uniform noise around mid-grey, seeded on CPU (as run_style), so every device agrees.
-      auto generator = at::detail::createCPUGenerator(o.seed);
-      return at::rand({1, 3, h, w}, generator, at::kFloat) * 0.2 + 0.4;
-    }
+    case InvertInit::kNoise:
+      return detail::noise_image(h, w, o.seed);
     case InvertInit::kBlur:
       return detail::gaussian_blur(target.to(at::kCPU, at::kFloat), std::max(h, w) / 8.0);
     case InvertInit::kMean:
@@ -95,13 +85,13 @@ std::string to_string(StallAction action) {
 }
 
 void check_invert_options(const InvertOptions& o, int height, int width) {
+  check_run_options(o);
   auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0; };
   NST_CHECK(!o.layers.empty(), kUsage, "--layer: at least one layer is needed");
   NST_CHECK(o.layer_weights.empty() || o.layer_weights.size() == o.layers.size(), kUsage,
             "--layer-weights has " + std::to_string(o.layer_weights.size()) + " values for " +
                 std::to_string(o.layers.size()) + " layers");
   for (double w : o.layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "--layer-weights must be finite numbers >= 0");
-  NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
   NST_CHECK(finite_nonneg(o.tv_weight), kUsage, "--tv-weight must be a finite number >= 0");
   NST_CHECK(std::isfinite(o.tv_beta) && o.tv_beta >= 1 && o.tv_beta <= 8, kUsage, "--tv-beta must be in [1, 8]");
   NST_CHECK(finite_nonneg(o.alpha_weight), kUsage, "--alpha-weight must be a finite number >= 0");
@@ -113,12 +103,11 @@ void check_invert_options(const InvertOptions& o, int height, int width) {
             "--blur-sigma must be in (0, 100]");
   NST_CHECK(o.stall_window >= 1 && o.stall_window <= 100000, kUsage, "--stall-window must be between 1 and 1e5");
   NST_CHECK(finite_nonneg(o.stall_tolerance), kUsage, "--stall-tol must be a finite number >= 0");
-  NST_CHECK(o.scales >= 1 && o.scales <= 8, kUsage, "--scales must be between 1 and 8");
   NST_CHECK(std::isfinite(o.fourier_decay) && o.fourier_decay >= 0 && o.fourier_decay <= 4, kUsage,
             "--fourier-decay must be in [0, 4]");
   NST_CHECK(o.init != InvertInit::kImage || o.init_image.defined(), kUsage, "init image missing");
   if (height > 0 && width > 0) {
-    const auto [h, w] = scale_size(height, width, 0, o.scales);
+    const auto [h, w] = scale_size(height, width, 0, o);
     const auto [layer, need] = smallest_side(o.layers);
     NST_CHECK(std::min(h, w) >= need, kUsage,
               (o.scales > 1 ? "--scales " + std::to_string(o.scales) + ": the coarsest scale, "
@@ -143,28 +132,19 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
             "the image to invert must be 1x3xHxW");
   const int height = static_cast<int>(image.size(2)), width = static_cast<int>(image.size(3));
   check_invert_options(options, height, width);
-  check_layer_names(weights.arch, options.layers);
   const at::Device device(options.device);
-  FeatureNet net(weights, options.pooling, options.layers);
-  net.to(device);
-  net.set_precision(options.precision);
-  configure_device(options.device, options.allow_tf32);
+  const FeatureNet net = detail::make_run_network(weights, options, options.layers);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
-  OptimizerOptions optimizer_options = options.optimizer;
-  if (options.bounds == BoundsMethod::kBox && options.parametrization == Parametrization::kPixel) {
-    optimizer_options.lower = 0.0;
-    optimizer_options.upper = 1.0;
-  }
-  auto optimizer = make_optimizer(optimizer_options);
+  auto optimizer = make_optimizer(detail::run_optimizer_options(
+      options, options.bounds == BoundsMethod::kBox && options.parametrization == Parametrization::kPixel));
 
   InvertResult result;
   detail::StallDetector detector(options.stall_window, options.stall_tolerance);
-  detail::LoopOptions loop_options;
-  loop_options.total_iterations = options.iterations;
+  detail::RunDriver run(options, height, width);
   at::Tensor x;  // the image (not the parameters) between scales
-  for (int s = 0; s < options.scales; ++s) {
-    const auto [h, w] = scale_size(height, width, s, options.scales);
-    const at::Tensor target = s + 1 == options.scales ? original : resize_image(original, h, w);
+  for (int s = 0; s < run.scales() && !run.stopped(); ++s) {
+    const auto [h, w] = run.size(s);
+    const at::Tensor target = run.finest(s) ? original : resize_image(original, h, w);
     detail::InvertObjective objective(net, target.to(device), options);
     const auto param = detail::make_parametrization(options.parametrization, h, w, options.fourier_decay,
                                                     at::TensorOptions().dtype(at::kFloat).device(device));
@@ -175,9 +155,6 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
     at::Tensor v = param->from_image(x).contiguous();
     optimizer->reset();
     detector.clear();
-    // Iterations split evenly over the scales; the finest gets the remainder.
-    const int per_scale = options.iterations / options.scales;
-    const int iterations = s + 1 == options.scales ? options.iterations - per_scale * s : per_scale;
 
     int failures_in_a_row = 0;
     // The lowest-loss point of this scale: a blur late in the run would otherwise hand back an
@@ -185,7 +162,7 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
     // the feature loss).
     double lowest = std::numeric_limits<double>::infinity();
     at::Tensor lowest_params;
-    loop_options.hook = [&](StepResult& step, at::Tensor& params, std::string& event) {
+    const detail::StepHook on_step = [&](StepResult& step, at::Tensor& params, std::string& event) {
       failures_in_a_row = step.ok ? 0 : failures_in_a_row + 1;
       if (step.ok && step.loss < lowest) {
         lowest = step.loss;
@@ -232,26 +209,14 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
         return progress(r, param->to_image(params));
       };
     }
-    detail::LoopResult loop =
-        detail::optimize(*optimizer, v, f, [&] { return objective.parts(); }, iterations, report, loop_options);
-    {
-      at::NoGradGuard no_grad;
-      const bool worse = lowest_params.defined() && loop.last.iteration > 0 && loop.last.loss > lowest;
-      x = param->to_image(worse ? lowest_params : loop.best).detach();
-    }
-    if (loop.last.iteration > 0) result.last = loop.last;
-    result.stop = loop.stop;
-    result.message = loop.message;
-    loop_options.first_iteration += iterations;
-    loop_options.evaluations_before += loop.evaluations;
-    loop_options.seconds_before = result.last.seconds;
     // A stall-stop or convergence at a coarse scale moves on to the next scale.
-    if (loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed) break;
+    const detail::LoopResult loop =
+        run.optimize(s, *optimizer, v, f, [&] { return objective.parts(); }, run.iterations(s), report, on_step);
+    at::NoGradGuard no_grad;
+    const bool worse = lowest_params.defined() && loop.last.iteration > 0 && loop.last.loss > lowest;
+    x = param->to_image(worse ? lowest_params : v).detach();
   }
-  result.image = x.to(at::kCPU).clamp(0.0, 1.0);
-  if (result.image.sizes() != original.sizes()) {
-    result.image = resize_image(result.image, height, width).clamp_(0.0, 1.0);  // stopped at a coarse scale
-  }
+  run.finish(x, result);
   {
     detail::InvertObjective objective(net, original.to(device), options);
     result.feature_loss = objective.feature_loss(result.image.to(device));

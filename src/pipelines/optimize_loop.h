@@ -9,7 +9,7 @@
 
 #include "nst/optim.h"
 #include "nst/progress.h"
-#include "nst/stylize.h"
+#include "nst/run.h"
 
 namespace nst::detail {
 

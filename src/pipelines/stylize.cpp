@@ -3,14 +3,13 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <memory>
 
 #include "nst/error.h"
 #include "nst/image.h"
 #include "nst/runtime.h"
-#include "pipelines/optimize_loop.h"
+#include "pipelines/run_harness.h"
 #include "pipelines/style_objective.h"
 #include "pipelines/tiled_style_objective.h"
 
@@ -29,12 +28,6 @@ constexpr double kTrainedMeanCovWeight = 300;
 constexpr double kTrainedSlicedWeight = 300;
 
 }  // namespace
-
-std::pair<int, int> style_scale_size(int height, int width, int scale, const StyleOptions& options) {
-  const double factor = std::pow(options.scale_factor, -(options.scales - 1 - scale));
-  auto scaled = [&](int n) { return std::max(1, static_cast<int>(std::lround(n * factor))); };
-  return {scaled(height), scaled(width)};
-}
 
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles) {
@@ -57,6 +50,7 @@ void check_style_image_sizes(const VggWeights& weights, const StyleOptions& opti
 }
 
 void check_style_options(const StyleOptions& o, size_t style_count) {
+  check_run_options(o);
   auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0; };
   NST_CHECK(finite_nonneg(o.content_weight), kUsage, "--content-weight must be a finite number >= 0");
   NST_CHECK(finite_nonneg(o.style_weight), kUsage, "--style-weight must be a finite number >= 0");
@@ -64,7 +58,6 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(finite_nonneg(o.range_weight), kUsage, "--range-weight must be a finite number >= 0");
   NST_CHECK(o.polish_fraction >= 0 && o.polish_fraction <= 1, kUsage, "--polish-fraction must be in [0, 1]");
   for (double w : o.style_layer_weights) NST_CHECK(finite_nonneg(w), kUsage, "style layer weights must be >= 0");
-  NST_CHECK(o.iterations >= 0 && o.iterations <= 10'000'000, kUsage, "--iterations must be between 0 and 1e7");
   NST_CHECK(o.tile_size >= 0 && o.tile_size <= 1 << 20, kUsage, "--tile-size must be >= 0 px");
   NST_CHECK(o.style_loss != StyleLoss::kSlicedWasserstein || o.tile_size == 0, kUsage,
             "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
@@ -74,11 +67,6 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
     NST_CHECK(t.image.defined() && t.mask.defined() && std::isfinite(t.weight) && t.weight >= 0, kUsage,
               "a temporal target needs an image, a mask and a weight >= 0");
   }
-  NST_CHECK(o.scales >= 1 && o.scales <= 12, kUsage, "--scales must be between 1 and 12");
-  NST_CHECK(std::isfinite(o.scale_factor) && o.scale_factor > 1.0 && o.scale_factor <= 4.0, kUsage,
-            "--scale-factor must be in (1, 4]");
-  NST_CHECK(o.coarse_iterations >= -1 && o.coarse_iterations <= 10'000'000, kUsage,
-            "--coarse-iterations must be -1 (same as --iterations) or between 0 and 1e7");
   NST_CHECK(style_count > 0 || o.style_weight == 0, kUsage, "style transfer needs at least one style image");
   NST_CHECK(o.init != InitKind::kImage || o.init_image.defined(), kUsage, "init image missing");
   NST_CHECK(o.style_blend.empty() || o.style_blend.size() == style_count, kUsage,
@@ -94,11 +82,8 @@ namespace {
 at::Tensor initial_image(const at::Tensor& content, const std::vector<at::Tensor>& styles, const StyleOptions& o) {
   const int h = static_cast<int>(content.size(2)), w = static_cast<int>(content.size(3));
   switch (o.init) {
-    case InitKind::kNoise: {
-      // Uniform noise around mid-grey, seeded, on CPU so the same seed gives the same image everywhere.
-      auto generator = at::detail::createCPUGenerator(o.seed);
-      return at::rand({1, 3, h, w}, generator, at::kFloat) * 0.2 + 0.4;
-    }
+    case InitKind::kNoise:
+      return detail::noise_image(h, w, o.seed);
     case InitKind::kContent:
       return content.clone();
     case InitKind::kStyle:
@@ -130,24 +115,6 @@ InitKind parse_init(const std::string& text, StyleOptions& options) {
   return InitKind::kImage;
 }
 
-BoundsMethod parse_bounds_method(const std::string& name) {
-  if (name == "clamp") return BoundsMethod::kClamp;
-  if (name == "box" || name == "lbfgsb") return BoundsMethod::kBox;
-  if (name == "penalty") return BoundsMethod::kPenalty;
-  if (name == "polish") return BoundsMethod::kPolish;
-  fail(ErrorKind::kUsage, "--bounds must be clamp, box, penalty or polish, got '" + name + "'");
-}
-
-std::string to_string(BoundsMethod method) {
-  switch (method) {
-    case BoundsMethod::kClamp: return "clamp";
-    case BoundsMethod::kBox: return "box";
-    case BoundsMethod::kPenalty: return "penalty";
-    case BoundsMethod::kPolish: return "polish";
-  }
-  return "?";
-}
-
 StyleLoss parse_style_loss(const std::string& name) {
   if (name == "gram") return StyleLoss::kGram;
   if (name == "mean-cov" || name == "w2") return StyleLoss::kMeanCov;
@@ -174,16 +141,6 @@ double default_style_weight(StyleLoss loss, bool trained_weights) {
   return gram;
 }
 
-std::string to_string(StopReason reason) {
-  switch (reason) {
-    case StopReason::kIterations: return "iterations done";
-    case StopReason::kConverged: return "converged";
-    case StopReason::kOptimizerFailed: return "optimizer could not make progress";
-    case StopReason::kAborted: return "stopped by request";
-  }
-  return "?";
-}
-
 StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
                       const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
   check_style_options(options, given_styles.size());
@@ -194,28 +151,15 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   layers.insert(layers.end(), options.style_layers.begin(), options.style_layers.end());
   check_layer_names(weights.arch, layers);
   check_style_image_sizes(weights, options, content, styles);
-  FeatureNet net(weights, options.pooling, layers);
-  net.to(device);
-  net.set_precision(options.precision);
-  configure_device(options.device, options.allow_tf32);
-
-  OptimizerOptions optimizer_options = options.optimizer;
-  OptimizerOptions boxed_options = options.optimizer;
-  boxed_options.lower = 0.0;
-  boxed_options.upper = 1.0;
-  if (options.bounds == BoundsMethod::kBox) optimizer_options = boxed_options;
-  auto optimizer = make_optimizer(optimizer_options);
+  const FeatureNet net = detail::make_run_network(weights, options, layers);
+  auto optimizer = make_optimizer(detail::run_optimizer_options(options, options.bounds == BoundsMethod::kBox));
 
   const int height = static_cast<int>(content.size(2)), width = static_cast<int>(content.size(3));
-  const int coarse_iterations = options.coarse_iterations >= 0 ? options.coarse_iterations : options.iterations;
-  detail::LoopOptions loop_options;
-  loop_options.total_iterations = options.iterations + coarse_iterations * (options.scales - 1);
-  StyleResult result;
+  detail::RunDriver run(options, height, width);
   at::Tensor x;
-  const auto run_start = std::chrono::steady_clock::now();
-  for (int s = 0; s < options.scales; ++s) {
-    const bool finest = s + 1 == options.scales;
-    const auto [h, w] = style_scale_size(height, width, s, options);
+  for (int s = 0; s < run.scales() && !run.stopped(); ++s) {
+    const bool finest = run.finest(s);
+    const auto [h, w] = run.size(s);
     // Style images shrink with the content, so the brush strokes keep their size relative to it.
     const double ratio = static_cast<double>(h) / height;
     const at::Tensor content_s = finest ? content : resize_image(content, h, w);
@@ -243,20 +187,12 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
             .to(device)
             .contiguous();
     optimizer->reset();
-    const std::string scale_event =
-        options.scales > 1 ? "scale " + std::to_string(s + 1) + "/" + std::to_string(options.scales) + ": " +
-                                 std::to_string(w) + "x" + std::to_string(h)
-                           : "";
-    bool first_step = true;
     int scale_iteration = 0;
-    loop_options.hook = [&](StepResult& step, at::Tensor& xs, std::string& event) {
-      if (first_step) event = scale_event;
-      first_step = false;
+    const detail::StepHook redraw = [&](StepResult& step, at::Tensor& xs, std::string&) {
       // Sliced Wasserstein with redraws: new directions change f, so the optimizer's history
       // and its cached f and gradient are stale: restart it, at f(x) under the new directions.
       if (whole && options.style_loss == StyleLoss::kSlicedWasserstein && options.sliced_redraw_every > 0 &&
-          ++scale_iteration % options.sliced_redraw_every == 0 &&
-          step.ok) {
+          ++scale_iteration % options.sliced_redraw_every == 0 && step.ok) {
         whole->redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
         optimizer->reset();
         at::Tensor g;
@@ -264,39 +200,21 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
       }
       return true;
     };
-    const int iterations = finest ? options.iterations : coarse_iterations;
+    const int iterations = run.iterations(s);
     // kPolish: the final scale's last iterations run boxed, from the clamped iterate, with a
     // fresh (bounded) optimizer; the unbounded history describes another problem.
     const int polish = finest && options.bounds == BoundsMethod::kPolish
                            ? static_cast<int>(std::lround(iterations * options.polish_fraction))
                            : 0;
-    bool stopped = false;
-    for (int stage = 0; stage < 2 && !stopped; ++stage) {
-      const int stage_iterations = stage == 0 ? iterations - polish : polish;
-      if (stage == 1) {
-        if (polish == 0) break;
-        x.clamp_(0.0, 1.0);
-        optimizer = make_optimizer(boxed_options);
-      }
-      // Reported seconds include the per-scale target computation, for equal-time comparisons.
-      loop_options.seconds_before =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-      detail::LoopResult loop =
-          detail::optimize(*optimizer, x, objective, parts, stage_iterations, progress, loop_options);
-      x = loop.best;
-      if (loop.last.iteration > 0) result.last = loop.last;
-      result.stop = loop.stop;
-      result.message = loop.message;
-      loop_options.first_iteration += stage_iterations;
-      loop_options.evaluations_before += loop.evaluations;
-      stopped = loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed;
+    run.optimize(s, *optimizer, x, objective, parts, iterations - polish, progress, redraw);
+    if (polish > 0 && !run.stopped()) {
+      x.clamp_(0.0, 1.0);
+      optimizer = make_optimizer(detail::run_optimizer_options(options, true));
+      run.optimize(s, *optimizer, x, objective, parts, polish, progress, redraw);
     }
-    if (stopped) break;
   }
-  result.image = x.to(at::kCPU).clamp_(0.0, 1.0);
-  if (result.image.size(2) != height || result.image.size(3) != width) {
-    result.image = resize_image(result.image, height, width).clamp_(0.0, 1.0);  // stopped at a coarse scale
-  }
+  StyleResult result;
+  run.finish(x, result);
   return result;
 }
 

@@ -218,12 +218,18 @@ TEST(Invert, ObjectiveGradientMatchesFiniteDifferences) {
 TEST(Invert, CoarseToFineAndJitterRun) {
   nst::InvertOptions o;
   o.layers = {"relu2_1"};
-  o.iterations = 9;
+  // Scales mean what they mean in style: iterations at the full size, coarse_iterations at each
+  // coarser one, sizes scale_factor apart.
+  o.iterations = 5;
+  o.coarse_iterations = 4;
   o.scales = 2;
+  o.scale_factor = 2;
   std::vector<int> its;
   auto check_size = [&](const nst::IterationReport& rep, const at::Tensor& img) {
     its.push_back(rep.iteration);
     EXPECT_EQ(img.size(3), rep.iteration <= 4 ? 24 : 48);
+    EXPECT_EQ(rep.total_iterations, 9);
+    EXPECT_EQ(rep.event.rfind("scale ", 0) == 0, rep.iteration == 1 || rep.iteration == 5) << rep.event;
     return true;
   };
   nst::InvertResult r = nst::run_invert(embedded(), chelsea(48), o, check_size);
@@ -233,6 +239,7 @@ TEST(Invert, CoarseToFineAndJitterRun) {
   EXPECT_THROW(nst::run_invert(embedded(), chelsea(48), o), nst::Error);
 
   o.scales = 1;
+  o.coarse_iterations = -1;
   o.jitter = 2;
   o.optimizer.kind = nst::OptimizerKind::kAdam;
   o.optimizer.learning_rate = 0.01;
@@ -390,8 +397,10 @@ TEST(Param, FourierWithStallBlurScalesAndJitter) {
   EXPECT_NEAR(sum, r.last.loss, 1e-4 * std::abs(r.last.loss));
 
   o.stall_tolerance = 1e-3;
-  o.iterations = 9;
+  o.iterations = 5;
+  o.coarse_iterations = 4;
   o.scales = 2;
+  o.scale_factor = 2;
   std::vector<int64_t> widths;
   auto sizes = [&](const nst::IterationReport&, const at::Tensor& img) {
     widths.push_back(img.size(3));
@@ -404,6 +413,7 @@ TEST(Param, FourierWithStallBlurScalesAndJitter) {
   EXPECT_EQ(r.image.sizes(), chelsea(48).sizes());
 
   o.scales = 1;
+  o.coarse_iterations = -1;
   o.jitter = 2;
   o.optimizer.kind = nst::OptimizerKind::kAdam;
   o.optimizer.learning_rate = 0.01;

@@ -109,9 +109,9 @@ TEST(StylizeCoarseToFine, ScaleSizesGrowToTheFullSize) {
   nst::StyleOptions o;
   o.scales = 3;
   o.scale_factor = 2.0;
-  EXPECT_EQ(nst::style_scale_size(96, 128, 0, o), std::make_pair(24, 32));
-  EXPECT_EQ(nst::style_scale_size(96, 128, 1, o), std::make_pair(48, 64));
-  EXPECT_EQ(nst::style_scale_size(96, 128, 2, o), std::make_pair(96, 128));
+  EXPECT_EQ(nst::scale_size(96, 128, 0, o), std::make_pair(24, 32));
+  EXPECT_EQ(nst::scale_size(96, 128, 1, o), std::make_pair(48, 64));
+  EXPECT_EQ(nst::scale_size(96, 128, 2, o), std::make_pair(96, 128));
 }
 
 TEST(StylizeCoarseToFine, RunsEveryScaleAndEndsAtFullSize) {

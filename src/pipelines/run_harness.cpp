@@ -1,0 +1,78 @@
+#include "pipelines/run_harness.h"
+
+#include "nst/image.h"
+#include "nst/runtime.h"
+
+namespace nst::detail {
+
+FeatureNet make_run_network(const VggWeights& weights, const RunOptions& options, const std::vector<std::string>& layers) {
+  check_layer_names(weights.arch, layers);
+  FeatureNet net(weights, options.pooling, layers);
+  net.to(at::Device(options.device));
+  net.set_precision(options.precision);
+  configure_device(options.device, options.allow_tf32);
+  return net;
+}
+
+OptimizerOptions run_optimizer_options(const RunOptions& options, bool boxed) {
+  OptimizerOptions o = options.optimizer;
+  if (boxed) {
+    o.lower = 0.0;
+    o.upper = 1.0;
+  }
+  return o;
+}
+
+at::Tensor noise_image(int height, int width, uint64_t seed) {
+  auto generator = at::detail::createCPUGenerator(seed);
+  return at::rand({1, 3, height, width}, generator, at::kFloat) * 0.2 + 0.4;
+}
+
+RunDriver::RunDriver(const RunOptions& options, int height, int width)
+    : options_(options), height_(height), width_(width), start_(std::chrono::steady_clock::now()) {
+  loop_.total_iterations = total_iterations(options);
+}
+
+LoopResult RunDriver::optimize(int scale, Optimizer& optimizer, at::Tensor& x, const Objective& objective,
+                               const PartsGetter& parts, int iterations, const ProgressCallback& progress,
+                               const StepHook& hook) {
+  std::string scale_event;
+  if (options_.scales > 1 && named_scale_ != scale) {
+    const auto [h, w] = size(scale);
+    scale_event = "scale " + std::to_string(scale + 1) + "/" + std::to_string(options_.scales) + ": " +
+                  std::to_string(w) + "x" + std::to_string(h);
+    named_scale_ = scale;
+  }
+  loop_.hook = [&](StepResult& step, at::Tensor& xs, std::string& event) {
+    const bool keep_going = hook ? hook(step, xs, event) : true;
+    if (!scale_event.empty()) {
+      event = event.empty() ? scale_event : scale_event + ", " + event;
+      scale_event.clear();
+    }
+    return keep_going;
+  };
+  // Reported seconds include the set-up since the run began (targets per scale), for equal-time comparisons.
+  loop_.seconds_before = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  LoopResult loop = detail::optimize(optimizer, x, objective, parts, iterations, progress, loop_);
+  loop_.hook = nullptr;
+  x = loop.best;
+  if (loop.last.iteration > 0) last_ = loop.last;
+  stop_ = loop.stop;
+  message_ = loop.message;
+  loop_.first_iteration += iterations;
+  loop_.evaluations_before += loop.evaluations;
+  stopped_ = loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed;
+  return loop;
+}
+
+void RunDriver::finish(const at::Tensor& x, RunResult& result) const {
+  result.last = last_;
+  result.stop = stop_;
+  result.message = message_;
+  result.image = x.to(at::kCPU).clamp(0.0, 1.0);
+  if (result.image.size(2) != height_ || result.image.size(3) != width_) {
+    result.image = resize_image(result.image, height_, width_).clamp_(0.0, 1.0);  // stopped at a coarse scale
+  }
+}
+
+}  // namespace nst::detail
