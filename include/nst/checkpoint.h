@@ -5,6 +5,7 @@
 // the rest in __metadata__), written atomically. A run resumed from one continues exactly.
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +51,31 @@ struct StyleCheckpoint {
 /// Writes a checkpoint atomically (nst::Error(kIo) when it cannot). Its size is about
 /// (1 + 2 x L-BFGS pairs kept) x the image's float32 bytes, plus a copy of image and gradient.
 void write_checkpoint(const std::string& path, const StyleCheckpoint& checkpoint);
+
+/// Checkpointing of a style run: where it resumes, and where its checkpoints go.
+struct StyleCheckpointing {
+  /// Continue this run: its fingerprint must be this run's and its iteration must lie in the same
+  /// scale and stage of this run's plan (`iterations` counts the whole run, so a checkpoint
+  /// taken after 10 iterations and resumed with iterations = 20 runs 10 more); nst::Error(kUsage)
+  /// with one line otherwise. The result is then the uninterrupted run's (bit-identical on the
+  /// CPU with the same thread count).
+  const StyleCheckpoint* resume = nullptr;
+  std::string resume_name = "the checkpoint";  ///< what messages call it (the file name)
+  /// Receives checkpoints: every `every` iterations (by the reported number; 0: none on the way),
+  /// and once when the run ends (done, converged, failed or aborted). Valid during the call only.
+  std::function<void(const StyleCheckpoint&)> write;
+  int every = 0;
+};
+
+/// The checks run_style makes of StyleCheckpointing::resume, for front ends to refuse a checkpoint
+/// before they start: nst::Error(kUsage) with one line naming the first difference.
+void check_style_resume(const StyleCheckpoint& checkpoint, const VggWeights& weights, const at::Tensor& content,
+                        const std::vector<at::Tensor>& styles, const StyleOptions& options, const std::string& name);
+
+/// run_style (nst/stylize.h) that resumes from and/or hands out checkpoints.
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                      const StyleOptions& options, const ProgressCallback& progress,
+                      StyleFeatureCache* style_features, const StyleCheckpointing& checkpointing);
 
 /// Reads a checkpoint. A file that is not one, truncated, or whose data does not match its
 /// checksum is refused with one line: nst::Error(kFormat) ("kIo" when it cannot be read).
