@@ -11,6 +11,7 @@
 #include "nst/checkpoint.h"
 #include "nst/error.h"
 #include "nst/optim.h"
+#include "nst/weights.h"
 #include "test_files.h"
 
 namespace nst {
