@@ -34,16 +34,6 @@ struct InvertArgs {
   double tv_weight = 0, tv_beta = 0, alpha_weight = 0, alpha = 0, blur_sigma = 0, stall_tol = 0, fourier_decay = 0;
 };
 
-std::string init_name(InvertInit init) {
-  switch (init) {
-    case InvertInit::kNoise: return "noise";
-    case InvertInit::kBlur: return "blur";
-    case InvertInit::kMean: return "mean";
-    case InvertInit::kImage: break;
-  }
-  return "FILE";
-}
-
 int run(InvertArgs& a) {
   // Everything that can be checked without reading files is checked before any work.
   check_run_flags(a.run);
@@ -90,7 +80,8 @@ int run(InvertArgs& a) {
   std::fprintf(stderr, "nst: invert %s from %s, %dx%d px, %s over %s, on stall %s, %d scale(s), %s, %d threads, "
                "weights %s\n",
                a.image.c_str(), join(o.layers).c_str(), static_cast<int>(image.size(3)),
-               static_cast<int>(image.size(2)), a.opt.optimizer.c_str(), to_string(o.parametrization).c_str(),
+               static_cast<int>(image.size(2)), a.opt.optimizer.c_str(),
+               to_string(resolve_parametrization(o)).c_str(),
                to_string(o.on_stall).c_str(), o.scales, a.net.device.c_str(), threads, weights.source.c_str());
 
   RunProgress progress(&r);
@@ -130,7 +121,7 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--layer-weights", a->layer_weights, "Weight per layer (default 1/N each)");
   add_run_flags(cmd, a->run, kInvertSize, d.iterations, d.seed);
   add_optimizer_flags(cmd, a->opt, d.optimizer);
-  add_init(cmd, a->init, init_name(d.init));
+  add_init(cmd, a->init, d.init == InvertInit::kImage ? "FILE" : to_string(d.init));
   add_tv_weight(cmd, a->tv_weight, format_number(d.tv_weight));
   cmd->add_option("--tv-beta", a->tv_beta, "beta of the TV prior (2 smooth, 1 edge-preserving)")->capture_default_str();
   cmd->add_option("--alpha-weight", a->alpha_weight, "Weight of the alpha-norm prior mean(|x - 0.5|^alpha)")
@@ -152,8 +143,9 @@ void add_invert_command(CLI::App& app, std::function<int()>& action) {
   add_scale_flags(cmd, a->scales, d);
   add_bounds(cmd, a->bounds, d.bounds);
   cmd->add_option("--parametrization", a->parametrization,
-                  "pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "
-                  "Olah et al. 2017; same image and loss, other optimizer geometry)")
+                  "auto | pixel | fourier (optimize scaled Fourier coefficients of a colour-decorrelated image, "
+                  "Olah et al. 2017; same image and loss, other optimizer geometry). auto: fourier when the "
+                  "deepest layer is in block 5 (conv5_1), pixel for shallower layers")
       ->capture_default_str();
   cmd->add_option("--fourier-decay", a->fourier_decay,
                   "fourier: scale coefficients by 1/f^decay (Lucid: 1; 0: plain orthonormal FFT)")

@@ -74,7 +74,7 @@ void add_plan_command(CLI::App& app, std::function<int()>& action) {
   auto a = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand("plan", "Predict the peak memory of a style run and the largest size that fits");
   const StyleOptions e = style_defaults("embedded"), t = trained_vgg_style_defaults();
-  add_size(cmd, a->size, kStyleSize);
+  add_size(cmd, a->size, std::to_string(kStyleSize));
   cmd->add_option("--style-size", a->style_size, "Style image size as used: W or WxH (default: --size)");
   add_model(cmd, a->model, EmbeddedNetOptions{}.arch);
   add_weights(cmd, a->weights);

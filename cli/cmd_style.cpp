@@ -25,7 +25,7 @@ namespace {
 struct StyleArgs {
   std::string content, style_layers, content_layers, style_layer_weights, style_blend;
   std::string style_loss;
-  std::vector<std::string> styles;
+  std::vector<std::string> styles, style_masks;
   RunFlags run;
   NetworkFlags net;
   OptimizerFlags opt;
@@ -68,10 +68,10 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
   };
   const Remedy remedies[] = {
       {lbfgs && full_history, in.tile_size, HistoryPrecision::kFloat16, in.optimizer.history, "--history-precision float16"},
-      {in.tile_size == 0, 512, in.optimizer.history_precision, in.optimizer.history, "--tile-size 512"},
-      {in.tile_size == 0 && lbfgs && full_history, 512, HistoryPrecision::kFloat16, in.optimizer.history,
+      {in.tile_size == 0 && o.style_masks.empty(), 512, in.optimizer.history_precision, in.optimizer.history, "--tile-size 512"},
+      {in.tile_size == 0 && o.style_masks.empty() && lbfgs && full_history, 512, HistoryPrecision::kFloat16, in.optimizer.history,
        "--tile-size 512 --history-precision float16"},
-      {in.tile_size == 0 && lbfgs && in.optimizer.history > 5, 512, in.optimizer.history_precision, 5,
+      {in.tile_size == 0 && o.style_masks.empty() && lbfgs && in.optimizer.history > 5, 512, in.optimizer.history_precision, 5,
        "--tile-size 512 --history 5"},
   };
   for (const Remedy& r : remedies) {
@@ -94,10 +94,13 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
 int run(StyleArgs& a) {
   check_run_flags(a.run);
   check_memory_flags(a.memory);
-  NST_CHECK(a.style_scale > 0 && a.style_scale <= 16, kUsage, "--style-scale must be in (0, 16]");
   const RunFlags& r = a.run;
   std::vector<std::string> inputs{a.content};
   inputs.insert(inputs.end(), a.styles.begin(), a.styles.end());
+  inputs.insert(inputs.end(), a.style_masks.begin(), a.style_masks.end());
+  NST_CHECK(a.style_masks.empty() || a.style_masks.size() == a.styles.size(), kUsage,
+            "--style-mask given " + std::to_string(a.style_masks.size()) + " times for " +
+                std::to_string(a.styles.size()) + " --style images: one mask per style, in order");
   if (!a.net.embedded()) inputs.push_back(a.net.weights);
   if (!a.checkpoint.empty()) {  // it may be the --resume file: that run's state moves on
     std::vector<std::string> others = inputs;
@@ -136,9 +139,11 @@ int run(StyleArgs& a) {
   check_layer_names(weights.arch, o.style_layers);
 
   at::Tensor content = read_image(a.content, r.size);
-  std::vector<at::Tensor> styles;
-  const int style_size = std::max(16, static_cast<int>(std::lround(r.size * a.style_scale)));
-  for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+  std::vector<at::Tensor> styles = read_style_images(a.styles, r.size, a.style_scale);
+  for (const auto& path : a.style_masks) {
+    o.style_masks.push_back(read_mask(path, static_cast<int>(content.size(2)), static_cast<int>(content.size(3))));
+  }
+  check_style_options(o, a.styles.size());  // again, now with the masks' values
   check_style_image_sizes(weights, o, content, styles);
   check_memory(a, weights, o, content, styles);
   if (!a.resume.empty()) check_style_resume(resume, weights, content, styles, o, a.resume);
@@ -192,6 +197,10 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
       add_style_layers(cmd, a->style_layers, per_network(join(e.style_layers), join(t.style_layers)));
   cmd->add_option("--style-layer-weights", a->style_layer_weights, "Weight per style layer (default 1/N each)");
   add_style_blend(cmd, a->style_blend);
+  cmd->add_option("--style-mask", a->style_masks,
+                  "Spatial control: a mask per --style, in order (grey image, white = that style's region; "
+                  "resized to the content). Each style's statistics are taken over its own region; pixels "
+                  "outside every mask get no style term. Gram or mean-cov, not tiled");
   cmd->add_option("--style-loss", a->style_loss, [&e] {
     std::string help = "Style statistic: gram (Gram matrices) | mean-cov (W2 distance of Gaussians fitted to the "
                        "features) | sliced-wasserstein (sorted random projections; not tileable). Default " +
@@ -203,7 +212,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
     }
     return help + ")";
   }());
-  cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
+  add_style_scale(cmd, a->style_scale);
   add_init(cmd, a->init, "auto");
   add_bounds(cmd, a->bounds, e.bounds);
   cmd->add_flag("--bound-pixels", a->bound_pixels, "The same as --bounds box");

@@ -36,7 +36,6 @@ struct VideoArgs {
 int run(VideoArgs& a) {
   check_run_flags(a.run);
   NST_CHECK(a.run.save_every == 0, kUsage, "--save-every is not used by nst video (every frame is saved)");
-  NST_CHECK(a.style_scale > 0 && a.style_scale <= 16, kUsage, "--style-scale must be in (0, 16]");
   std::vector<std::string> inputs{a.input};
   inputs.insert(inputs.end(), a.styles.begin(), a.styles.end());
   check_output_path(a.run.output, inputs);
@@ -60,9 +59,7 @@ int run(VideoArgs& a) {
 
   const int threads = configure_runtime(a.net.threads);
   VggWeights weights = a.net.load();
-  std::vector<at::Tensor> styles;
-  const int style_size = std::max(16, static_cast<int>(std::lround(a.run.size * a.style_scale)));
-  for (const auto& path : a.styles) styles.push_back(read_image(path, style_size));
+  std::vector<at::Tensor> styles = read_style_images(a.styles, a.run.size, a.style_scale);
   RunProgress progress(&a.run);  // the bar and --trace; frames are saved by the library
   bool started = false;
   auto frame_done = [&](const VideoFrameReport& r) {
@@ -133,7 +130,7 @@ void add_video_command(CLI::App& app, std::function<int()>& action) {
                   "Stylized frames and flow cache (default: OUTPUT.work for a video, OUTPUT/.nst-video for frames)");
   add_optimizer_flags(cmd, a->opt, e.optimizer);
   add_style_weight_flags(cmd, a->weights);
-  cmd->add_option("--style-scale", a->style_scale, "Style image size relative to --size")->capture_default_str();
+  add_style_scale(cmd, a->style_scale);
   add_network_flags(cmd, a->net, "auto", e.device, e.precision);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

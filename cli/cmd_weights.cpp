@@ -20,6 +20,7 @@
 #include "common.h"
 #include "interrupt.h"
 #include "nst/error.h"
+#include "nst/fetch.h"
 #include "nst/weight_cache.h"
 #include "nst/weights.h"
 #include "options.h"

@@ -16,5 +16,6 @@ void add_plan_command(CLI::App& app, std::function<int()>& action);     // cmd_p
 void add_score_command(CLI::App& app, std::function<int()>& action);    // cmd_score.cpp
 void add_batch_command(CLI::App& app, std::function<int()>& action);    // cmd_batch.cpp
 void add_video_command(CLI::App& app, std::function<int()>& action);    // cmd_video.cpp
+void add_texture_command(CLI::App& app, std::function<int()>& action);  // cmd_texture.cpp
 
 }  // namespace nst::cli

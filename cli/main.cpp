@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_score_command(app, action);
   add_batch_command(app, action);
   add_video_command(app, action);
+  add_texture_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

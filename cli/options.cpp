@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -54,7 +55,7 @@ namespace {
 const char* const kSizeNames = "--size,--image-size";
 std::string size_help() {
   return "Longest side in px the images are resized to (16.." + std::to_string(kMaxImageSide) +
-         "; plan: W or WxH; score: 0 = the first IMAGE's own longest side)";
+         "; plan: W or WxH; texture: the output's W or WxH; score: 0 = the first IMAGE's own longest side)";
 }
 }  // namespace
 
@@ -63,8 +64,8 @@ CLI::Option* add_size(CLI::App* cmd, int& size, int default_size) {
   return cmd->add_option(kSizeNames, size, size_help())->capture_default_str();
 }
 
-CLI::Option* add_size(CLI::App* cmd, std::string& size, int default_size) {
-  size = std::to_string(default_size);
+CLI::Option* add_size(CLI::App* cmd, std::string& size, const std::string& default_size) {
+  size = default_size;
   return cmd->add_option(kSizeNames, size, size_help())->capture_default_str();
 }
 
@@ -97,6 +98,19 @@ CLI::Option* add_layers(CLI::App* cmd, std::string& layers, const InvertOptions&
 
 CLI::Option* add_style_blend(CLI::App* cmd, std::string& weights) {
   return cmd->add_option("--style-blend,--style-blend-weights", weights, "Weight per style image (default equal)");
+}
+
+CLI::Option* add_style_scale(CLI::App* cmd, double& scale) {
+  scale = 1.0;
+  return cmd->add_option("--style-scale", scale, "Style image size relative to --size")->capture_default_str();
+}
+
+std::vector<at::Tensor> read_style_images(const std::vector<std::string>& paths, int size, double scale) {
+  NST_CHECK(scale > 0 && scale <= 16, kUsage, "--style-scale must be in (0, 16]");
+  const int style_size = std::max(16, static_cast<int>(std::lround(size * scale)));
+  std::vector<at::Tensor> styles;
+  for (const auto& path : paths) styles.push_back(read_image(path, style_size));
+  return styles;
 }
 
 CLI::Option* add_content_layers(CLI::App* cmd, std::string& layers, const std::string& default_text) {
@@ -330,12 +344,15 @@ OptimizerOptions to_options(const OptimizerFlags& f, OptimizerOptions o) {
 
 // ---- Run group
 
-void add_run_flags(CLI::App* cmd, RunFlags& f, int default_size, int default_iterations, uint64_t default_seed) {
+namespace {
+/// The run group around --size, which add_size_flag adds (as a number or as W or WxH).
+void add_run_flags_with(CLI::App* cmd, RunFlags& f, const std::function<void()>& add_size_flag,
+                        int default_iterations, uint64_t default_seed) {
   f.output = kDefaultOutput;
   f.print_every = kDefaultPrintEvery;
   f.save_every = 0;
   cmd->add_option("-o,--output,--output-image", f.output, "Output image; format from extension (video: a video file or a folder of frames)")->capture_default_str();
-  add_size(cmd, f.size, default_size);
+  add_size_flag();
   add_iterations(cmd, f.iterations, default_iterations);
   add_seed(cmd, f.seed, default_seed);
   cmd->add_option("--save-every,--save-iter", f.save_every, "Save OUTPUT_N.ext every N iterations (0: off)")
@@ -345,6 +362,16 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, int default_size, int default_ite
   cmd->add_option("--trace", f.trace,
                   "Write one JSON line per iteration to this file (invert adds events: blur, reset, stall)");
 }
+}  // namespace
+
+void add_run_flags(CLI::App* cmd, RunFlags& f, int default_size, int default_iterations, uint64_t default_seed) {
+  add_run_flags_with(cmd, f, [&] { add_size(cmd, f.size, default_size); }, default_iterations, default_seed);
+}
+
+void add_run_flags(CLI::App* cmd, RunFlags& f, std::string& size, const std::string& default_size,
+                   int default_iterations, uint64_t default_seed) {
+  add_run_flags_with(cmd, f, [&] { add_size(cmd, size, default_size); }, default_iterations, default_seed);
+}
 
 void check_run_flags(const RunFlags& f) {
   check_image_side(f.size);
@@ -353,21 +380,23 @@ void check_run_flags(const RunFlags& f) {
 
 // ---- Style weights group
 
-void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& f) {
+void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& f, StyleWeightGroup which) {
   const StyleOptions e;  // embedded defaults
   const StyleOptions t = trained_vgg_style_defaults();
   auto describe = [](double embedded, double trained) {
     return per_network(format_number(embedded), format_number(trained));
   };
-  f.content_weight_opt = cmd->add_option("--content-weight", f.content_weight, "Content loss weight")
-                             ->default_str(describe(e.content_weight, t.content_weight));
+  if (which == kWithContentWeight) {
+    f.content_weight_opt = cmd->add_option("--content-weight", f.content_weight, "Content loss weight")
+                               ->default_str(describe(e.content_weight, t.content_weight));
+  }
   f.style_weight_opt = cmd->add_option("--style-weight", f.style_weight, "Style loss weight")
                            ->default_str(describe(e.style_weight, t.style_weight));
   f.tv_weight_opt = add_tv_weight(cmd, f.tv_weight, describe(e.tv_weight, t.tv_weight));
 }
 
 void StyleWeightFlags::apply(StyleOptions& o) const {
-  if (content_weight_opt->count()) o.content_weight = content_weight;
+  if (content_weight_opt && content_weight_opt->count()) o.content_weight = content_weight;
   if (style_weight_opt->count()) o.style_weight = style_weight;
   if (tv_weight_opt->count()) o.tv_weight = tv_weight;
 }

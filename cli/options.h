@@ -48,8 +48,8 @@ void check_image_side(int px, const std::string& option = "--size");
 /// "W" (square) or "WxH" -> (height, width), each side checked as above (plan).
 std::pair<int, int> parse_image_size(const std::string& text, const std::string& option);
 CLI::Option* add_size(CLI::App* cmd, int& size, int default_size);
-/// plan: W or WxH.
-CLI::Option* add_size(CLI::App* cmd, std::string& size, int default_size);
+/// plan, texture: W or WxH ("512" or "512x384").
+CLI::Option* add_size(CLI::App* cmd, std::string& size, const std::string& default_size);
 
 // ---- Single shared flags (each taken by two or more verbs, with the same meaning).
 CLI::Option* add_content_image(CLI::App* cmd, std::string& path);
@@ -58,6 +58,10 @@ CLI::Option* add_style_images(CLI::App* cmd, std::string& path);  // compare: on
 CLI::Option* add_target_image(CLI::App* cmd, std::string& path);  // -i, the image to reconstruct
 CLI::Option* add_layers(CLI::App* cmd, std::string& layers, const InvertOptions& defaults);
 CLI::Option* add_style_blend(CLI::App* cmd, std::string& weights);
+/// --style-scale (style, video, texture): style images read at this fraction of --size.
+CLI::Option* add_style_scale(CLI::App* cmd, double& scale);
+/// The style images at longest side max(16, size·scale); checks --style-scale first.
+std::vector<at::Tensor> read_style_images(const std::vector<std::string>& paths, int size, double scale);
 /// default_text: what --help prints as the default (style and plan: per network; score: the judge's).
 CLI::Option* add_content_layers(CLI::App* cmd, std::string& layers, const std::string& default_text);
 CLI::Option* add_style_layers(CLI::App* cmd, std::string& layers, const std::string& default_text);
@@ -121,6 +125,10 @@ struct RunFlags {
   std::string output, trace;
 };
 void add_run_flags(CLI::App* cmd, RunFlags& flags, int default_size, int default_iterations, uint64_t default_seed);
+/// texture: the same group with --size as W or WxH (parse_image_size; set flags.size to the
+/// longest side before check_run_flags).
+void add_run_flags(CLI::App* cmd, RunFlags& flags, std::string& size, const std::string& default_size,
+                   int default_iterations, uint64_t default_seed);
 /// --size within 16..kMaxImageSide, --save-every/--print-every >= 0.
 void check_run_flags(const RunFlags& flags);
 
@@ -135,15 +143,17 @@ struct ScaleFlags {
 };
 void add_scale_flags(CLI::App* cmd, ScaleFlags& flags, const RunOptions& defaults);
 
-// ---- Loss weights of a style run: --content-weight --style-weight --tv-weight (style, video).
-// Their defaults depend on the network (style_defaults), so a flag not given keeps the options'.
+// ---- Loss weights of a style run: --content-weight --style-weight --tv-weight (style, video;
+// texture: no --content-weight). Their defaults depend on the network (style_defaults), so a flag
+// not given keeps the options'.
 struct StyleWeightFlags {
   double content_weight = 0, style_weight = 0, tv_weight = 0;
   CLI::Option *content_weight_opt = nullptr, *style_weight_opt = nullptr, *tv_weight_opt = nullptr;
   /// Writes the weights that were given over `o`.
   void apply(StyleOptions& o) const;
 };
-void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& flags);
+enum StyleWeightGroup { kWithContentWeight, kNoContentWeight };
+void add_style_weight_flags(CLI::App* cmd, StyleWeightFlags& flags, StyleWeightGroup which = kWithContentWeight);
 
 // ---- Memory: --memory-limit --tile-size (style, plan).
 struct MemoryFlags {

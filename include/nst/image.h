@@ -22,7 +22,7 @@ struct ImageInfo {
 ImageInfo probe_image(const std::string& path);
 
 /// Reads a PNG/JPEG/TIFF/WebP file as 1x3xHxW float RGB in [0,1]. Applies EXIF orientation,
-/// turns grey into RGB, drops alpha. When longest_side > 0 the image is resized (Lanczos3)
+/// turns grey into RGB, flattens alpha onto white. When longest_side > 0 the image is resized (Lanczos3)
 /// so that its longer side equals longest_side.
 at::Tensor read_image(const std::string& path, int longest_side = 0);
 /// The same for an encoded image held in memory (not copied; read only during the call), with
@@ -35,6 +35,14 @@ void write_image(const at::Tensor& image, const std::string& path);
 
 /// Resizes a 1x3xHxW tensor to height x width (bicubic, antialiased when shrinking).
 at::Tensor resize_image(const at::Tensor& image, int height, int width);
+
+/// Resamples a 1x1xHxW mask in [0,1] to height x width: area averages when shrinking, bilinear
+/// when enlarging (src/io/mask_io.cpp). Returns float32 in [0,1].
+at::Tensor resize_mask(const at::Tensor& mask, int height, int width);
+
+/// Reads an image file as a mask (--style-mask): its grey level (luma; white = 1) as 1x1xHxW
+/// float in [0,1], resized to height x width by resize_mask. Throws nst::Error for unreadable files.
+at::Tensor read_mask(const std::string& path, int height, int width);
 
 /// Removes a uniform frame (a scan's black border, a mat) from the edges of a 1x3xHxW image:
 /// from each side, lines whose pixels vary by less than `tolerance` (mean per-channel standard

@@ -18,6 +18,8 @@ namespace nst {
 enum class InvertInit { kNoise, kBlur, kMean, kImage };
 /// "noise" | "blur" | "mean" (anything else is an image file, handled by the caller).
 bool parse_invert_init(const std::string& name, InvertInit* init);
+/// "noise" | "blur" | "mean" | "image" (a start image).
+std::string to_string(InvertInit init);
 
 /// What to do when the optimization stalls.
 enum class StallAction {
@@ -32,8 +34,9 @@ std::string to_string(StallAction action);
 
 /// What the optimizer varies: the pixels, or the scaled Fourier coefficients of a colour-
 /// decorrelated image (Olah et al. 2017); the image and its loss are the same either way.
-enum class Parametrization { kPixel, kFourier };
-/// "pixel" | "fourier"; throws nst::Error(kUsage) otherwise.
+/// kAuto picks one by the layers (resolve_parametrization).
+enum class Parametrization { kPixel, kFourier, kAuto };
+/// "pixel" | "fourier" | "auto"; throws nst::Error(kUsage) otherwise.
 Parametrization parse_parametrization(const std::string& name);
 std::string to_string(Parametrization parametrization);
 
@@ -41,7 +44,8 @@ std::string to_string(Parametrization parametrization);
 /// them). From RunOptions: iterations (blurred PSNR kept rising with them: embedded net, conv5_1,
 /// 128 px: 20.8 / 24.2 / 26.6 dB at 100 / 200 / 300; at 224 px one iteration took 0.76 s on 1
 /// thread), bounds (kBox keeps the pixels in [0,1] inside the optimizer; kClamp clamps at the end;
-/// the fourier parametrization cannot be boxed in pixel space and is always clamped; kPenalty and
+/// the fourier parametrization, the default for block-5 layers, cannot be boxed in pixel space and
+/// is always clamped; kPenalty and
 /// kPolish are style-only), seed (noise init and jitter), scales.
 struct InvertOptions : RunOptions {
   std::vector<std::string> layers{"conv5_1"};  ///< layers whose features are matched
@@ -59,13 +63,14 @@ struct InvertOptions : RunOptions {
   double blur_sigma = 1.0;                     ///< Gaussian sigma (px) of blur-on-stall
   int stall_window = 5;                        ///< K: iterations over which progress is measured
   double stall_tolerance = 1e-3;               ///< T: relative decrease over K iterations below this = stall
-  /// What the optimizer varies. Pixel stays the default because fourier does not win everywhere:
-  /// conv5_1 of the embedded net, chelsea 128 px, noise init, TV 0.1, L-BFGS, seeds 0/1, feature loss
-  /// @15 / @100 / @300 and blurred PSNR @300: pixel 5.1e-3 / 4.4e-4 / 8.5e-5, 27.0 dB; fourier
-  /// decay 0.5 2.6e-2 / 3.1e-4 / 7.1e-5, 29.7 dB (224 px @100: 4.8e-4 vs 3.8e-4, 22.4 vs 27.2 dB), at
-  /// the same s/iteration. It is 5x behind at 15 iterations, and on a shallow layer (relu2_1, 48 px,
-  /// 60 iterations) 7x behind (2.6e-3 vs 3.7e-4, 50.2 vs 57.6 dB).
-  Parametrization parametrization = Parametrization::kPixel;
+  /// What the optimizer varies; auto: fourier for block 5, pixel above (resolve_parametrization).
+  /// PSNR of the saved image against the original, embedded net, 128 px, 100 iterations, mean of
+  /// astronaut/chelsea/rocket (docs/QUALITY.md section 6): conv5_1 fourier 19.9 dB, pixel 14.8 (fourier
+  /// ahead on all three, by 2.0-8.1 dB; plain L-BFGS @1000, chelsea: 16.0); relu4_1 pixel 24.4,
+  /// fourier 23.9 (pixel ahead on two of three), hence block 5 only.
+  /// Pixel for shallow layers: relu2_1, 48 px, 60 iterations, fourier was 7x behind (feature loss
+  /// 2.6e-3 vs 3.7e-4, blurred PSNR 50.2 vs 57.6 dB).
+  Parametrization parametrization = Parametrization::kAuto;
   /// fourier: coefficients scaled by 1/f^decay (f in cycles/px). 0.5, not Lucid's 1: conv5_1, 128 px,
   /// seeds 0/1, L-BFGS, feature loss @100 / @300 3.1e-4 / 7.1e-5 and PSNR 29.7 dB (decay 1: 9.8e-4 /
   /// 1.7e-4, 28.7 dB).
@@ -81,6 +86,10 @@ struct InvertResult : RunResult {
   int blurs = 0;                 ///< blur-on-stall edits of the image
   int resets = 0;                ///< optimizer history resets (blurs included)
 };
+
+/// The parametrization a run uses: options.parametrization unless it is kAuto, which is kFourier
+/// when the deepest layer is in block 5 (conv5_1 .. relu5_4, pool5) and kPixel for shallower ones.
+Parametrization resolve_parametrization(const InvertOptions& options);
 
 /// Checks weights, counts and ranges of the options and, when height and width are given, that
 /// the coarsest scale of an image that size is large enough for the layers; throws nst::Error(kUsage).

@@ -16,6 +16,14 @@ at::Tensor content_loss(const at::Tensor& features, const at::Tensor& target);
 /// Style loss of one layer: mean over the CxC entries of (G(F) − G_target)².
 at::Tensor style_loss(const at::Tensor& features, const at::Tensor& target_gram);
 
+/// Spatial control (Gatys et al. 2017; src/losses/masked_gram.cpp): statistics over one region.
+/// `mask` is 1x1xHxW on the features' grid, weights in [0,1] (1 = inside the region).
+/// Gram matrix of the region: G = F diag(m) Fᵀ / (C·Σm), CxC. With m ≡ 1 it is gram_matrix(F).
+at::Tensor masked_gram(const at::Tensor& features, const at::Tensor& mask);
+/// Per-channel mean Σ m f / Σm (C) and raw second moment F diag(m) Fᵀ / Σm (CxC) of the region:
+/// what mean_cov_loss_from_moments takes. An all-zero mask gives zeros.
+std::pair<at::Tensor, at::Tensor> masked_feature_moments(const at::Tensor& features, const at::Tensor& mask);
+
 /// Mean-covariance (W2) style statistics of one layer (src/losses/mean_cov_loss.cpp): the
 /// Wasserstein-2 distance between Gaussians fitted to the features (crowsonkb/style-transfer-pytorch).
 /// The target holds the Gaussian of the style: mean μs (C), covariance Σs + εI and its square root.
@@ -69,7 +77,9 @@ at::Tensor sliced_wasserstein_loss(const at::Tensor& features, const at::Tensor&
 
 /// Total variation: mean over pixels of ((Δx)² + (Δy)²)^(β/2), on 1xCxHxW, forward differences.
 /// β = 2 is smooth; β < 2 (edge-preserving) adds a small epsilon inside the power.
-at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0);
+/// wrap: the differences wrap around (the last column against the first, the last row against
+/// the first), so every pixel has both neighbours, as on a torus (tileable textures).
+at::Tensor tv_loss(const at::Tensor& image, double beta = 2.0, bool wrap = false);
 
 /// α-norm prior (Mahendran & Vedaldi 2015): mean over elements of |x − centre|^α. With pixels
 /// in [0,1] and centre 0.5, a large α (6) mostly penalizes values that leave the range.

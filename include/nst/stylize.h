@@ -78,6 +78,16 @@ struct StyleOptions : RunOptions {
   double range_weight = 1e3;      ///< kPenalty: weight of the range penalty (mean over elements)
   double polish_fraction = 0.2;   ///< kPolish: share of the final scale's iterations run boxed
   std::vector<TemporalTarget> temporal;  ///< video frames (nst/video.h): weight · temporal_loss each
+  /// Spatial control (Gatys et al. 2017): one mask per style image, 1x1xHxW in [0,1] at the
+  /// content's size (white = that style's region; nst style --style-mask); empty = no masks.
+  /// Each style's statistics are then taken over its own region of the image (resampled to every
+  /// layer's grid) and matched to that style's own, not the blend's; regions may overlap, and
+  /// pixels outside every mask get no style term. --style-blend scales each style's term (equal
+  /// = 1 each). Gram and mean-cov only; not with tile_size (see check_style_options).
+  std::vector<at::Tensor> style_masks;
+  /// The TV term also compares the last row and column with the first (the image as a torus:
+  /// nst texture --tileable). Whole-image evaluation only (tile_size 0).
+  bool tv_wrap = false;
 };
 
 /// Defaults for trained VGG weights, as in jcjohnson/neural-style (content 5, style 100,
@@ -88,6 +98,11 @@ StyleOptions trained_vgg_style_defaults();
 /// --init: "noise" (or "random") | "content" (or "image") | "style" | FILE, which is read into
 /// options.init_image (kImage). Throws nst::Error for an unreadable file.
 InitKind parse_init(const std::string& text, StyleOptions& options);
+/// The keywords of --init alone: "noise" (or "random") | "content" (or "image") | "style"; false
+/// for anything else (a file, for the caller to read).
+bool parse_init_keyword(const std::string& text, InitKind* init);
+/// "noise" | "content" | "style" | "image" (a start image).
+std::string to_string(InitKind init);
 
 /// What a style run produced (image: clamped to [0,1] unless boxed, which keeps it there).
 struct StyleResult : RunResult {};
@@ -96,7 +111,8 @@ struct StyleResult : RunResult {};
 void check_style_options(const StyleOptions& options, size_t style_count);
 
 /// Checks that content and style images are large enough for the deepest requested layer at the
-/// coarsest scale (layer names must already be valid); throws nst::Error(kUsage) naming the minimum side.
+/// coarsest scale (layer names must already be valid), and that style masks have the content's
+/// size; throws nst::Error(kUsage) naming the minimum side or the mismatched mask.
 void check_style_image_sizes(const VggWeights& weights, const StyleOptions& options, const at::Tensor& content,
                              const std::vector<at::Tensor>& styles);
 

@@ -16,6 +16,7 @@
 #include "nst/memory_plan.h"
 #include "nst/runtime.h"
 #include "nst/weights.h"
+#include "nst/fetch.h"
 #include "nst/weight_cache.h"
 #include "option_tables.h"
 #include "python_progress.h"

@@ -33,31 +33,6 @@ std::vector<std::string> string_list(py::handle value, const std::string& name) 
 
 namespace {
 
-/// nst style --init's keywords (cli/cmd_style.cpp's parse_init): false for anything else.
-bool parse_init_kind(const std::string& name, InitKind* init) {
-  if (name == "noise" || name == "random") *init = InitKind::kNoise;
-  else if (name == "content" || name == "image") *init = InitKind::kContent;
-  else if (name == "style") *init = InitKind::kStyle;
-  else return false;
-  return true;
-}
-
-std::string init_name(InitKind init) {
-  for (const char* name : {"noise", "content", "style"}) {
-    InitKind parsed;
-    if (parse_init_kind(name, &parsed) && parsed == init) return name;
-  }
-  return "image";
-}
-
-std::string invert_init_name(InvertInit init) {
-  for (const char* name : {"noise", "blur", "mean"}) {
-    InvertInit parsed;
-    if (parse_invert_init(name, &parsed) && parsed == init) return name;
-  }
-  return "image";
-}
-
 /// A start image: a 1x3xHxW tensor (the Python layer converts arrays and PIL images) or a file.
 at::Tensor init_image(py::handle value) {
   if (py::isinstance<py::str>(value)) return read_image(value.cast<std::string>());
@@ -158,7 +133,7 @@ OptionTable<StyleOptions> make_style_table() {
       "keep_style_border", "bool", "keep a uniform frame (scan border) of the style images (trimmed by default)",
       [](const O& o) { return py::cast(!o.trim_style_borders); },
       [](O& o, py::handle v) { o.trim_style_borders = !from_python<bool>(v, "keep_style_border", "bool"); });
-  add_init(t, "start image: content | noise | style | an image or file", parse_init_kind, init_name);
+  add_init(t, "start image: content | noise | style | an image or file", parse_init_keyword, to_string);
   t.value("seed", &O::seed, "int", "random seed of noise init (and sliced-Wasserstein directions)");
   add_length_and_scales(t);
   t.value("tile_size", &O::tile_size, "int", "run the network on tiles of this side, px (0: whole image)");
@@ -175,7 +150,7 @@ OptionTable<InvertOptions> make_invert_table() {
   t.value("layer_weights", &O::layer_weights, "list[float]", "weight per layer (empty: 1/N each)");
   add_length_and_scales(t);
   t.value("seed", &O::seed, "int", "random seed of noise init and jitter");
-  add_init(t, "start image: noise | blur | mean | an image or file", parse_invert_init, invert_init_name);
+  add_init(t, "start image: noise | blur | mean | an image or file", parse_invert_init, to_string);
   t.value("tv_weight", &O::tv_weight, "float", "weight of the TV^beta prior (mean over pixels)");
   t.value("tv_beta", &O::tv_beta, "float", "beta of the TV prior (2 smooth, 1 edge-preserving)");
   t.value("alpha_weight", &O::alpha_weight, "float", "weight of the alpha-norm prior mean(|x - 0.5|^alpha)");
@@ -187,7 +162,8 @@ OptionTable<InvertOptions> make_invert_table() {
   t.value("stall_tol", &O::stall_tolerance, "float", "stall: relative loss decrease over K iterations below this");
   t.choice("bounds", &O::bounds, parse_bounds_method, to_string, "clamp | box (fourier is always clamped)");
   t.choice("parametrization", &O::parametrization, parse_parametrization, to_string,
-           "pixel | fourier (scaled Fourier coefficients of a colour-decorrelated image)");
+           "auto | pixel | fourier (scaled Fourier coefficients of a colour-decorrelated image; "
+           "auto: fourier for block 5, pixel for shallower layers)");
   t.value("fourier_decay", &O::fourier_decay, "float", "fourier: coefficients scaled by 1/f^decay");
   add_optimizer_and_network(t);
   return t;

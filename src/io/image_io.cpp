@@ -86,7 +86,8 @@ at::Tensor decode_opened(vips::VImage image, const std::string& path, int longes
   try {
     image = image.autorot();
     if (image.has_alpha()) {
-      std::fprintf(stderr, "nst: note: %s has an alpha channel; it is ignored\n", path.c_str());
+      // Transparent pixels become white, as viewers show them (read_image's doc says so; the
+      // library never prints, so there is no note).
       image = image.flatten(vips::VImage::option()->set("background", std::vector<double>{255.0}));
     }
     // Everything (grey, CMYK, 16-bit, Lab) becomes 8- or 16-bit sRGB with 3 bands.

@@ -67,6 +67,7 @@ std::unique_ptr<ImageParametrization> make_parametrization(Parametrization kind,
   switch (kind) {
     case Parametrization::kPixel: return std::make_unique<PixelParametrization>();
     case Parametrization::kFourier: return std::make_unique<FourierParametrization>(height, width, decay, options);
+    case Parametrization::kAuto: break;  // resolved by the caller (resolve_parametrization)
   }
   fail(ErrorKind::kUsage, "unknown parametrization");
 }

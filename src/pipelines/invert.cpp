@@ -28,6 +28,11 @@ std::pair<std::string, int> smallest_side(const std::vector<std::string>& layers
   }
   return worst;
 }
+// kAuto's choice: fourier from this VGG block on (see InvertOptions::parametrization).
+constexpr int kFourierFromBlock = 5;
+// The VGG block of a layer (conv5_1: 5), read through min_image_side so that layer names are
+// parsed in one place: without padding block b needs 2^(b-1) px.
+int layer_block(const std::string& layer) { return 1 + std::ilogb(min_image_side(layer, Padding::kZeros)); }
 // Consecutive optimizer failures after which blur/reset give up (the image cannot improve).
 constexpr int kMaxFailuresInARow = 3;
 
@@ -56,6 +61,16 @@ bool parse_invert_init(const std::string& name, InvertInit* init) {
   return true;
 }
 
+std::string to_string(InvertInit init) {
+  switch (init) {
+    case InvertInit::kNoise: return "noise";
+    case InvertInit::kBlur: return "blur";
+    case InvertInit::kMean: return "mean";
+    case InvertInit::kImage: return "image";
+  }
+  return "?";
+}
+
 StallAction parse_stall_action(const std::string& name) {
   if (name == "blur") return StallAction::kBlur;
   if (name == "reset") return StallAction::kReset;
@@ -67,11 +82,24 @@ StallAction parse_stall_action(const std::string& name) {
 Parametrization parse_parametrization(const std::string& name) {
   if (name == "pixel") return Parametrization::kPixel;
   if (name == "fourier") return Parametrization::kFourier;
-  fail(ErrorKind::kUsage, "unknown parametrization '" + name + "' (expected pixel or fourier)");
+  if (name == "auto") return Parametrization::kAuto;
+  fail(ErrorKind::kUsage, "unknown parametrization '" + name + "' (expected auto, pixel or fourier)");
 }
 
 std::string to_string(Parametrization parametrization) {
-  return parametrization == Parametrization::kFourier ? "fourier" : "pixel";
+  switch (parametrization) {
+    case Parametrization::kPixel: return "pixel";
+    case Parametrization::kFourier: return "fourier";
+    case Parametrization::kAuto: return "auto";
+  }
+  return "?";
+}
+
+Parametrization resolve_parametrization(const InvertOptions& options) {
+  if (options.parametrization != Parametrization::kAuto) return options.parametrization;
+  int deepest = 1;
+  for (const auto& name : options.layers) deepest = std::max(deepest, layer_block(name));
+  return deepest >= kFourierFromBlock ? Parametrization::kFourier : Parametrization::kPixel;
 }
 
 std::string to_string(StallAction action) {
@@ -126,17 +154,17 @@ double blurred_psnr(const at::Tensor& a, const at::Tensor& b, double sigma) {
   return mse > 0 ? -10.0 * std::log10(mse) : std::numeric_limits<double>::infinity();
 }
 
-InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
-                        const ProgressCallback& progress) {
-  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
-            "the image to invert must be 1x3xHxW");
+namespace {
+
+InvertResult run_invert_unguarded(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
+                                  const ProgressCallback& progress) {
   const int height = static_cast<int>(image.size(2)), width = static_cast<int>(image.size(3));
-  check_invert_options(options, height, width);
   const at::Device device(options.device);
   const FeatureNet net = detail::make_run_network(weights, options, options.layers);
   const at::Tensor original = image.to(at::kCPU, at::kFloat);
+  const Parametrization parametrization = resolve_parametrization(options);
   auto optimizer = make_optimizer(detail::run_optimizer_options(
-      options, options.bounds == BoundsMethod::kBox && options.parametrization == Parametrization::kPixel));
+      options, options.bounds == BoundsMethod::kBox && parametrization == Parametrization::kPixel));
 
   InvertResult result;
   detail::StallDetector detector(options.stall_window, options.stall_tolerance);
@@ -146,7 +174,7 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
     const auto [h, w] = run.size(s);
     const at::Tensor target = run.finest(s) ? original : resize_image(original, h, w);
     detail::InvertObjective objective(net, target.to(device), options);
-    const auto param = detail::make_parametrization(options.parametrization, h, w, options.fourier_decay,
+    const auto param = detail::make_parametrization(parametrization, h, w, options.fourier_decay,
                                                     at::TensorOptions().dtype(at::kFloat).device(device));
     const Objective image_f = [&](const at::Tensor& v, at::Tensor& g) { return objective(v, g); };
     const Objective f = detail::through(*param, image_f);
@@ -227,6 +255,22 @@ InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, cons
   }
   result.psnr = blurred_psnr(result.image, original);
   return result;
+}
+
+}  // namespace
+
+InvertResult run_invert(const VggWeights& weights, const at::Tensor& image, const InvertOptions& options,
+                        const ProgressCallback& progress) {
+  NST_CHECK(image.defined() && image.dim() == 4 && image.size(0) == 1 && image.size(1) == 3, kUsage,
+            "the image to invert must be 1x3xHxW");
+  check_invert_options(options, static_cast<int>(image.size(2)), static_cast<int>(image.size(3)));
+  try {
+    return run_invert_unguarded(weights, image, options, progress);
+  } catch (...) {
+    detail::rethrow_as_nst_error("a " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)) +
+                                     " px inversion",
+                                 "; try a smaller --size");
+  }
 }
 
 }  // namespace nst

@@ -1,7 +1,12 @@
 #include "pipelines/run_harness.h"
 
-#include <limits>
+#include <c10/util/Exception.h>
 
+#include <exception>
+#include <limits>
+#include <new>
+
+#include "nst/error.h"
 #include "nst/image.h"
 #include "nst/runtime.h"
 
@@ -28,6 +33,24 @@ OptimizerOptions run_optimizer_options(const RunOptions& options, bool boxed) {
 at::Tensor noise_image(int height, int width, uint64_t seed) {
   auto generator = at::detail::createCPUGenerator(seed);
   return at::rand({1, 3, height, width}, generator, at::kFloat) * 0.2 + 0.4;
+}
+
+void rethrow_as_nst_error(const std::string& what_ran, const std::string& advice) {
+  const std::string out_of_memory = "out of memory during " + what_ran + advice;
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    fail(ErrorKind::kResource, out_of_memory);
+  } catch (const c10::Error& e) {
+    const std::string message = e.what_without_backtrace();
+    // The CPU allocator says "not enough memory", CUDA's "out of memory".
+    if (message.find("not enough memory") != std::string::npos || message.find("out of memory") != std::string::npos) {
+      fail(ErrorKind::kResource, out_of_memory);
+    }
+    fail(ErrorKind::kNumeric, "libtorch failed during " + what_ran + ": " + message.substr(0, message.find('\n')));
+  }
 }
 
 RunDriver::RunDriver(const RunOptions& options, int height, int width)

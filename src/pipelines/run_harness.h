@@ -29,6 +29,12 @@ OptimizerOptions run_optimizer_options(const RunOptions& options, bool boxed);
 /// Uniform noise around mid-grey, seeded, made on CPU so that one seed gives one image everywhere.
 at::Tensor noise_image(int height, int width, uint64_t seed);
 
+/// Turns an exception from libtorch into a one-line nst::Error: running out of memory (a c10::Error
+/// saying so, or std::bad_alloc) becomes kResource with `advice` appended (what would fit); any
+/// other libtorch error kNumeric, without libtorch's backtrace. Anything else is rethrown as is.
+/// Call it from a catch (...) block at a pipeline's boundary.
+[[noreturn]] void rethrow_as_nst_error(const std::string& what_ran, const std::string& advice);
+
 /// Drives a run through its scales. A pipeline asks it for each scale's size and iteration count,
 /// sets up its objective there and calls optimize() (once, or once per stage); the driver keeps
 /// the report's numbering continuous and the run's end.

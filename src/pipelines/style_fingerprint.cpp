@@ -115,12 +115,17 @@ Fingerprint style_fingerprint(const VggWeights& weights, const at::Tensor& conte
       {"sgd momentum", num(p.momentum)},
       {"optimizer bounds", num(p.lower) + ", " + num(p.upper)},
       {"temporal targets", std::to_string(o.temporal.size())},
+      {"--style-mask", std::to_string(o.style_masks.size())},
+      {"tv wrap (--tileable)", o.tv_wrap ? "yes" : "no"},
   };
   f.insert(f.end(), rest.begin(), rest.end());
   for (size_t i = 0; i < o.temporal.size(); ++i) {
     const TemporalTarget& t = o.temporal[i];
     f.emplace_back("temporal " + std::to_string(i + 1),
                    num(t.weight) + " " + size_of(t.image) + " " + pixels(t.image) + " " + pixels(t.mask));
+  }
+  for (size_t i = 0; i < o.style_masks.size(); ++i) {
+    f.emplace_back("style mask " + std::to_string(i + 1), size_of(o.style_masks[i]) + " " + pixels(o.style_masks[i]));
   }
   return f;
 }

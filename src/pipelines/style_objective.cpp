@@ -6,6 +6,7 @@
 
 #include "nst/error.h"
 #include "nst/losses.h"
+#include "pipelines/masked_style_term.h"
 #include "pipelines/style_blend.h"
 #include "pipelines/temporal_targets.h"
 
@@ -35,6 +36,10 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
   }
   const std::vector<double> shares = style_blend_shares(options.style_blend, styles.size());
   temporal_ = fit_temporal_targets(options.temporal, content);  // at this scale's size
+  if (!options.style_masks.empty()) {  // resampled to this scale's size
+    masked_ = std::make_unique<MaskedStyleTerm>(options.style_masks, shares, content.size(2), content.size(3),
+                                                options.style_loss, content.device());
+  }
 
   at::NoGradGuard no_grad;
   if (options.content_weight != 0 && !options.content_layers.empty()) {
@@ -55,6 +60,10 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
       for (const auto& name : style_layers) {
         const at::Tensor& f = features.at(name);
         has_style_ = true;
+        if (masked_) {
+          masked_->add_style(s, name, f);
+          continue;
+        }
         switch (options.style_loss) {
           case StyleLoss::kGram: {
             at::Tensor g = gram_matrix(f) * share;
@@ -91,6 +100,8 @@ StyleObjective::StyleObjective(const FeatureNet& net, const at::Tensor& content,
   }
 }
 
+StyleObjective::~StyleObjective() = default;
+
 void StyleObjective::redraw_directions(uint64_t round) {
   // One stream per (seed, round, layer): layers never share directions, runs repeat exactly.
   uint64_t layer_index = 0;
@@ -104,6 +115,7 @@ void StyleObjective::redraw_directions(uint64_t round) {
 }
 
 at::Tensor StyleObjective::style_term(const std::string& name, const at::Tensor& features) {
+  if (masked_) return (*masked_)(name, features);
   switch (options_.style_loss) {
     case StyleLoss::kGram: return style_loss(features, style_targets_.at(name));
     case StyleLoss::kMeanCov: return mean_cov_loss(features, mean_cov_targets_.at(name));
@@ -148,7 +160,7 @@ double StyleObjective::operator()(const at::Tensor& x, at::Tensor& grad) {
     }
   }
   if (options_.tv_weight != 0) {
-    at::Tensor term = options_.tv_weight * tv_loss(image);
+    at::Tensor term = options_.tv_weight * tv_loss(image, 2.0, options_.tv_wrap);
     parts_["tv"] = term.item<double>();
     total = total + term;
   }

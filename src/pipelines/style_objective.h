@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,14 @@
 
 namespace nst::detail {
 
+class MaskedStyleTerm;  // pipelines/masked_style_term.h (this header is also included from bench/)
+
 class StyleObjective {
  public:
   /// style_features: where to look up (and keep) the styles' features; nullptr: compute them.
   StyleObjective(const FeatureNet& net, const at::Tensor& content, const std::vector<at::Tensor>& styles,
                  const StyleOptions& options, StyleFeatureCache* style_features = nullptr);
+  ~StyleObjective();
 
   /// Loss at x; writes the gradient into grad. Records the weighted parts of this evaluation.
   double operator()(const at::Tensor& x, at::Tensor& grad);
@@ -49,6 +53,7 @@ class StyleObjective {
     at::Tensor target;
   };
   std::map<std::string, Sliced> sliced_;
+  std::unique_ptr<MaskedStyleTerm> masked_;  // --style-mask: replaces the blended targets above
   bool has_style_ = false;
   std::map<std::string, double> layer_weights_;
   std::vector<TemporalTarget> temporal_;  // video: at this scale's size, on the device

@@ -10,6 +10,7 @@
 #include "nst/checkpoint.h"
 #include "nst/error.h"
 #include "nst/image.h"
+#include "nst/memory_plan.h"
 #include "nst/runtime.h"
 #include "pipelines/run_harness.h"
 #include "pipelines/style_objective.h"
@@ -88,7 +89,41 @@ void check_style_image_sizes(const VggWeights& weights, const StyleOptions& opti
   };
   check(content, "the content image");
   for (const auto& s : styles) check(s, "a style image");
+  for (size_t i = 0; i < options.style_masks.size(); ++i) {
+    const at::Tensor& m = options.style_masks[i];
+    NST_CHECK(m.size(2) == content.size(2) && m.size(3) == content.size(3), kUsage,
+              "style mask " + std::to_string(i + 1) + " is " + std::to_string(m.size(3)) + "x" +
+                  std::to_string(m.size(2)) + " px, the content " + std::to_string(content.size(3)) + "x" +
+                  std::to_string(content.size(2)) + ": a mask must have the content's size");
+  }
 }
+
+namespace {
+
+void check_style_masks(const StyleOptions& o, size_t style_count) {
+  if (o.style_masks.empty()) return;
+  NST_CHECK(o.style_masks.size() == style_count, kUsage,
+            std::to_string(o.style_masks.size()) + " style masks for " + std::to_string(style_count) +
+                " style images: give one --style-mask per --style, in order");
+  NST_CHECK(o.style_loss != StyleLoss::kSlicedWasserstein, kUsage,
+            "--style-mask works with --style-loss gram or mean-cov, not sliced-wasserstein");
+  NST_CHECK(o.tile_size == 0, kUsage, "--style-mask cannot be tiled: drop --tile-size");
+  for (size_t i = 0; i < o.style_masks.size(); ++i) {
+    const at::Tensor& m = o.style_masks[i];
+    const std::string which = "style mask " + std::to_string(i + 1);
+    NST_CHECK(m.defined() && m.dim() == 4 && m.size(0) == 1 && m.size(1) == 1 && m.numel() > 0, kUsage,
+              which + " must be a 1x1xHxW tensor");
+    NST_CHECK(m.size(2) == o.style_masks[0].size(2) && m.size(3) == o.style_masks[0].size(3), kUsage,
+              which + " has another size than style mask 1");
+    const at::Tensor finite = m.detach().to(at::kCPU, at::kDouble);
+    NST_CHECK(finite.isfinite().all().item<bool>() && finite.min().item<double>() >= 0 &&
+                  finite.max().item<double>() <= 1,
+              kUsage, which + " must hold values in [0, 1]");
+    NST_CHECK(finite.max().item<double>() > 0, kUsage, which + " is empty (all black): its style has no region");
+  }
+}
+
+}  // namespace
 
 void check_style_options(const StyleOptions& o, size_t style_count) {
   check_run_options(o);
@@ -116,6 +151,7 @@ void check_style_options(const StyleOptions& o, size_t style_count) {
   NST_CHECK(o.style_layer_weights.empty() || o.style_layer_weights.size() == o.style_layers.size(), kUsage,
             "--style-layer-weights has " + std::to_string(o.style_layer_weights.size()) + " values for " +
                 std::to_string(o.style_layers.size()) + " style layers");
+  check_style_masks(o, style_count);
 }
 
 namespace {
@@ -148,10 +184,27 @@ StyleOptions trained_vgg_style_defaults() {
   return o;
 }
 
+bool parse_init_keyword(const std::string& text, InitKind* init) {
+  if (text == "noise" || text == "random") *init = InitKind::kNoise;
+  else if (text == "content" || text == "image") *init = InitKind::kContent;
+  else if (text == "style") *init = InitKind::kStyle;
+  else return false;
+  return true;
+}
+
+std::string to_string(InitKind init) {
+  switch (init) {
+    case InitKind::kNoise: return "noise";
+    case InitKind::kContent: return "content";
+    case InitKind::kStyle: return "style";
+    case InitKind::kImage: return "image";
+  }
+  return "?";
+}
+
 InitKind parse_init(const std::string& text, StyleOptions& options) {
-  if (text == "noise" || text == "random") return InitKind::kNoise;
-  if (text == "content" || text == "image") return InitKind::kContent;
-  if (text == "style") return InitKind::kStyle;
+  InitKind init;
+  if (parse_init_keyword(text, &init)) return init;
   options.init_image = read_image(text);  // a file
   return InitKind::kImage;
 }
@@ -182,21 +235,11 @@ double default_style_weight(StyleLoss loss, bool trained_weights) {
   return gram;
 }
 
-void check_style_resume(const StyleCheckpoint& checkpoint, const VggWeights& weights, const at::Tensor& content,
-                        const std::vector<at::Tensor>& styles, const StyleOptions& options, const std::string& name) {
-  check_resume(checkpoint, style_fingerprint(weights, content, styles, options), options,
-               static_cast<int>(content.size(2)), static_cast<int>(content.size(3)), name);
-}
+namespace {
 
-StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
-                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
-  return run_style(weights, content, given_styles, options, progress, style_features, StyleCheckpointing{});
-}
-
-StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
-                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features,
-                      const StyleCheckpointing& checkpointing) {
-  check_style_options(options, given_styles.size());
+StyleResult run_style_unguarded(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
+                                const StyleOptions& options, const ProgressCallback& progress,
+                                StyleFeatureCache* style_features, const StyleCheckpointing& checkpointing) {
   std::vector<at::Tensor> styles;
   for (const auto& style : given_styles) styles.push_back(options.trim_style_borders ? trim_uniform_border(style) : style);
   const at::Device device(options.device);
@@ -331,6 +374,52 @@ StyleResult run_style(const VggWeights& weights, const at::Tensor& content, cons
   StyleResult result;
   run.finish(x, result);
   return result;
+}
+
+// What fits when a run ran out of memory: on the CPU, the memory model's largest size for the
+// memory available now; elsewhere (no calibrated model) the usual savers.
+std::string out_of_memory_advice(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                                 const StyleOptions& options) {
+  const std::string savers = "--tile-size 512, --history-precision float16";
+  if (at::Device(options.device).is_cpu()) {
+    try {
+      MemoryPlanInput in = memory_plan_input(options, weights.arch, weights.padding);
+      in.height = static_cast<int>(content.size(2));
+      in.width = static_cast<int>(content.size(3));
+      for (const auto& s : styles) in.styles.emplace_back(static_cast<int>(s.size(2)), static_cast<int>(s.size(3)));
+      const int fits = largest_fitting_side(in, available_memory_bytes());
+      if (fits > 0) return "; with the memory available now the largest side that fits is " + std::to_string(fits) +
+                           " px (nst plan; or " + savers + ")";
+    } catch (...) {
+      // No size to name: the plain advice below.
+    }
+  }
+  return "; try a smaller --size, " + savers;
+}
+
+}  // namespace
+
+void check_style_resume(const StyleCheckpoint& checkpoint, const VggWeights& weights, const at::Tensor& content,
+                        const std::vector<at::Tensor>& styles, const StyleOptions& options, const std::string& name) {
+  check_resume(checkpoint, style_fingerprint(weights, content, styles, options), options,
+               static_cast<int>(content.size(2)), static_cast<int>(content.size(3)), name);
+}
+
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features) {
+  return run_style(weights, content, styles, options, progress, style_features, StyleCheckpointing{});
+}
+
+StyleResult run_style(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& styles,
+                      const StyleOptions& options, const ProgressCallback& progress, StyleFeatureCache* style_features,
+                      const StyleCheckpointing& checkpointing) {
+  check_style_options(options, styles.size());
+  try {
+    return run_style_unguarded(weights, content, styles, options, progress, style_features, checkpointing);
+  } catch (...) {
+    const std::string size = std::to_string(content.size(3)) + "x" + std::to_string(content.size(2));
+    detail::rethrow_as_nst_error("a " + size + " px style run", out_of_memory_advice(weights, content, styles, options));
+  }
 }
 
 at::Tensor transfer_original_colors(const at::Tensor& content, const at::Tensor& stylized) {

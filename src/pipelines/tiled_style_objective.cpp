@@ -99,6 +99,7 @@ TiledStyleObjective::TiledStyleObjective(const FeatureNet& net, const at::Tensor
                                          const std::vector<at::Tensor>& styles, const StyleOptions& options)
     : net_(net), options_(options), geometry_(tile_geometry(net.weights().arch, net.requested_layers())) {
   NST_CHECK(options.tile_size > 0, kUsage, "tiled objective without a tile size");
+  NST_CHECK(!options.tv_wrap, kUsage, "a TV term that wraps around (tileable) needs the whole image: drop --tile-size");
   NST_CHECK(options.style_loss != StyleLoss::kSlicedWasserstein, kUsage,
             "--style-loss sliced-wasserstein sorts whole-image projections and cannot be tiled: drop --tile-size");
   const auto& style_layers = options.style_layers;

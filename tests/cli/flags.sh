@@ -35,7 +35,7 @@ INTENTIONAL = {
 }
 # Short flags that mean another thing in one verb, on purpose: flag -> {verb: reason}.
 OTHER_MEANING = {"-i": {"video": "-i,--input: the input video or frames, as ffmpeg's -i (invert, compare: the image)"}}
-EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "batch", "video", "weights", "weights info", "weights convert",
+EXPECTED_VERBS = {"style", "invert", "compare", "plan", "score", "batch", "video", "texture", "weights", "weights info", "weights convert",
                   "weights fetch", "weights list"}
 
 failures = []
@@ -151,6 +151,8 @@ for size in 8 70000; do
   expect 2 "--size must be" -- plan --size "$size"
   expect 2 "--size must be" -- score -c "$C" -s "$S" --size "$size" "$C"
   expect 2 "--size must be" -- video -i "$C" -s "$S" --size "$size" -o "$TMP/o.mp4"
+  expect 2 "--size must be" -- texture -s "$S" --size "$size" -o "$TMP/o.png"
+  expect 2 "--size must be" -- texture -s "$S" --size "64x$size" -o "$TMP/o.png"
 done
 expect 2 "--style-size must be" -- plan --style-size 8x8
 [ ! -e "$TMP/o.png" ] || fail "a refused run wrote an image"

@@ -14,6 +14,11 @@ code=$?
 [ -f "$TMP/t.jsonl" ] && [ "$(wc -l < "$TMP/t.jsonl")" -ge 10 ] || fail "trace has too few lines"
 grep -q '"feature:relu3_1"' "$TMP/t.jsonl" || fail "trace lacks the feature part"
 grep -q "PSNR" "$TMP/err" || fail "no PSNR in the summary"
+# The default parametrization, auto, is pixel for a block-3 layer and fourier for conv5_1.
+grep -q "over pixel" "$TMP/err" || fail "auto did not pick pixel for relu3_1"
+"$NST" invert --image "$C" --layer conv5_1 --size 48 --iterations 1 --threads 1 -o "$TMP/a.png" >/dev/null \
+  2>"$TMP/err" || { fail "conv5_1 run"; cat "$TMP/err"; }
+grep -q "over fourier" "$TMP/err" || fail "auto did not pick fourier for conv5_1"
 
 # Blur-on-stall shows up as an event in the trace (tolerance 1: every 3rd iteration stalls).
 "$NST" invert --image "$C" --layer relu2_1 --size 32 --iterations 6 --stall-window 2 --stall-tol 1 --threads 1 \

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "nst/error.h"
@@ -295,6 +297,34 @@ TEST(Param, FourierRoundTrip) {
   EXPECT_THROW(p.from_image(at::zeros({1, 3, 8, 9}, at::kDouble)), nst::Error);
   EXPECT_EQ(nst::parse_parametrization("fourier"), nst::Parametrization::kFourier);
   EXPECT_THROW(nst::parse_parametrization("wavelet"), nst::Error);
+}
+
+// auto is the default and picks by the deepest layer: fourier for block 5, pixel above;
+// an explicit choice is kept whatever the layers.
+TEST(Param, AutoPicksByDeepestLayer) {
+  nst::InvertOptions o;
+  EXPECT_EQ(o.parametrization, nst::Parametrization::kAuto);
+  EXPECT_EQ(nst::parse_parametrization("auto"), nst::Parametrization::kAuto);
+  EXPECT_EQ(nst::to_string(nst::Parametrization::kAuto), "auto");
+  const std::vector<std::pair<std::vector<std::string>, nst::Parametrization>> cases = {
+      {{"conv5_1"}, nst::Parametrization::kFourier},
+      {{"relu5_4"}, nst::Parametrization::kFourier},
+      {{"relu4_1"}, nst::Parametrization::kPixel},
+      {{"relu1_1", "relu2_1"}, nst::Parametrization::kPixel},
+      {{"relu2_1", "conv5_1", "relu4_1"}, nst::Parametrization::kFourier},
+      {{"pool4"}, nst::Parametrization::kPixel},
+      {{"pool5"}, nst::Parametrization::kFourier},
+  };
+  for (const auto& [layers, expected] : cases) {
+    o.layers = layers;
+    EXPECT_EQ(nst::resolve_parametrization(o), expected) << layers.back();
+  }
+  o.layers = {"conv5_1"};
+  o.parametrization = nst::Parametrization::kPixel;
+  EXPECT_EQ(nst::resolve_parametrization(o), nst::Parametrization::kPixel);
+  o.layers = {"relu1_1"};
+  o.parametrization = nst::Parametrization::kFourier;
+  EXPECT_EQ(nst::resolve_parametrization(o), nst::Parametrization::kFourier);
 }
 
 // d loss(to_image(p)) / dp by autograd (through irfft2 and the colour matrix) matches central

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "nst/error.h"
 #include "nst/losses.h"
 
 namespace {
@@ -70,6 +71,26 @@ TEST(Losses, TvGradientMatchesFiniteDifferences) {
     EXPECT_LT(gradient_error([&](const at::Tensor& x) { return nst::tv_loss(x, beta); }, random({1, 3, 8, 9}, 8)), 1e-5)
         << "beta " << beta;
   }
+}
+
+TEST(Losses, WrappedTvGradientMatchesFiniteDifferences) {
+  for (double beta : {2.0, 1.5}) {
+    EXPECT_LT(gradient_error([&](const at::Tensor& x) { return nst::tv_loss(x, beta, true); }, random({1, 3, 8, 9}, 10)),
+              1e-5)
+        << "beta " << beta;
+  }
+}
+
+TEST(Losses, WrappedTvComparesOppositeEdgesAndIgnoresShifts) {
+  // [[0,1],[0,0]]: right neighbours (wrapping) differ by 1,1,0,0 and lower ones by 0,1,0,1: mean 4/4.
+  at::Tensor x = at::tensor({0.0, 1.0, 0.0, 0.0}, at::kDouble).view({1, 1, 2, 2});
+  EXPECT_NEAR(nst::tv_loss(x, 2.0, true).item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(nst::tv_loss(x).item<double>(), 1.0, 1e-12);  // unwrapped: the one grid cell, dx 1, dy 0
+  // On a torus no position is special: a circular shift keeps the wrapped TV, not the plain one.
+  at::Tensor r = random({1, 3, 7, 9}, 11);
+  at::Tensor shifted = at::roll(r, {3, 4}, {2, 3});
+  EXPECT_NEAR(nst::tv_loss(shifted, 2.0, true).item<double>(), nst::tv_loss(r, 2.0, true).item<double>(), 1e-12);
+  EXPECT_GT(std::abs(nst::tv_loss(shifted).item<double>() - nst::tv_loss(r).item<double>()), 1e-4);
 }
 
 TEST(Losses, TvIsZeroOnConstantAndSizeNormalized) {
@@ -223,5 +244,46 @@ TEST(Losses, SlicedWassersteinGradientMatchesFiniteDifferences) {
                                               at::ones({54}, at::kDouble), 42);  // resampled 54 -> 42
   EXPECT_LT(gradient_error_of([&](const at::Tensor& x) { return nst::sliced_wasserstein_loss(x, d, target); },
                               random({1, 5, 7, 6}, 29)),
+            1e-5);
+}
+
+// ---- Masked statistics (spatial control, --style-mask).
+TEST(Losses, MaskedGramIsTheGramOfTheRegion) {
+  at::Tensor f = random({1, 4, 6, 8}, 30);
+  // An all-ones mask gives the plain Gram matrix.
+  EXPECT_TRUE(at::allclose(nst::masked_gram(f, at::ones({1, 1, 6, 8}, at::kDouble)), nst::gram_matrix(f), 1e-12, 1e-14));
+  // A 0/1 mask over the left half gives the Gram matrix of the left half alone.
+  at::Tensor left = at::zeros({1, 1, 6, 8}, at::kDouble);
+  left.narrow(3, 0, 4).fill_(1);
+  EXPECT_TRUE(at::allclose(nst::masked_gram(f, left), nst::gram_matrix(f.narrow(3, 0, 4).contiguous()), 1e-12, 1e-14));
+  // Soft weights: entry (1,2) by hand.
+  at::Tensor m = random({1, 1, 6, 8}, 31);
+  const double expected = (f[0][1] * f[0][2] * m[0][0]).sum().item<double>() / (4 * m.sum().item<double>());
+  EXPECT_NEAR(nst::masked_gram(f, m)[1][2].item<double>(), expected, 1e-12);
+  // Moments: the weighted mean; an empty region gives zeros, not NaN.
+  auto [mean, second] = nst::masked_feature_moments(f, m);
+  EXPECT_NEAR(mean[3].item<double>(), (f[0][3] * m[0][0]).sum().item<double>() / m.sum().item<double>(), 1e-12);
+  auto [empty_mean, empty_second] = nst::masked_feature_moments(f, at::zeros({1, 1, 6, 8}, at::kDouble));
+  EXPECT_EQ(empty_second.abs().sum().item<double>(), 0.0);
+  EXPECT_THROW(nst::masked_gram(f, at::ones({1, 1, 6, 7}, at::kDouble)), nst::Error);
+}
+
+TEST(Losses, MaskedGramGradientMatchesFiniteDifferences) {
+  at::Tensor target = nst::gram_matrix(random({1, 5, 7, 6}, 32));
+  at::Tensor mask = random({1, 1, 7, 6}, 33);
+  EXPECT_LT(gradient_error([&](const at::Tensor& x) { return at::mse_loss(nst::masked_gram(x, mask), target); },
+                           random({1, 5, 7, 6}, 34)),
+            1e-5);
+}
+
+TEST(Losses, MaskedMeanCovGradientMatchesFiniteDifferences) {
+  nst::MeanCovTarget target = target_of(random({1, 5, 7, 6}, 35));
+  at::Tensor mask = random({1, 1, 7, 6}, 36);
+  EXPECT_LT(gradient_error_of(
+                [&](const at::Tensor& x) {
+                  auto [mean, second] = nst::masked_feature_moments(x, mask);
+                  return nst::mean_cov_loss_from_moments(mean, second, target);
+                },
+                random({1, 5, 7, 6}, 37)),
             1e-5);
 }

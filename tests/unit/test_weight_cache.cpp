@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "nst/error.h"
+#include "nst/fetch.h"
 #include "nst/weight_cache.h"
 #include "weights/known_files.h"
 #include "weights/sha256.h"

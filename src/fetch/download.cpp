@@ -1,7 +1,7 @@
 // Downloads with libcurl. The weight files are 0.5 GB on academic servers, so everything that
 // makes a long transfer fail halfway is handled here: resuming a .part file, servers that ignore
 // Range, dropped connections, dead servers (connect timeout, low-speed limit) and Ctrl-C.
-#include "weights/fetch.h"
+#include "fetch/download.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "nst/weight_cache.h"
+#include "nst/fetch.h"
 
 namespace nst::detail {
 
