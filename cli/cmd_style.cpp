@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "common.h"
 #include "interrupt.h"
+#include "nst/checkpoint.h"
 #include "nst/error.h"
 #include "nst/image.h"
 #include "nst/memory_plan.h"
@@ -34,6 +35,7 @@ struct StyleArgs {
   StyleWeightFlags weights;
   ScaleFlags scales;
   bool original_colors = false, bound_pixels = false, keep_style_border = false;
+  std::string checkpoint, resume;
   CLI::Option *content_layers_opt, *style_layers_opt;
 };
 
@@ -100,7 +102,15 @@ int run(StyleArgs& a) {
             "--style-mask given " + std::to_string(a.style_masks.size()) + " times for " +
                 std::to_string(a.styles.size()) + " --style images: one mask per style, in order");
   if (!a.net.embedded()) inputs.push_back(a.net.weights);
+  if (!a.checkpoint.empty()) {  // it may be the --resume file: that run's state moves on
+    std::vector<std::string> others = inputs;
+    others.push_back(r.output);
+    check_output_path(a.checkpoint, others);
+  }
+  if (!a.resume.empty()) inputs.push_back(a.resume);
   check_output_path(r.output, inputs);
+  // Read first: a damaged file is refused before the network loads.
+  const StyleCheckpoint resume = a.resume.empty() ? StyleCheckpoint{} : read_checkpoint(a.resume);
 
   // Defaults depend on the network (see trained_vgg_style_defaults()); explicit flags win.
   StyleOptions o = style_defaults(a.net.weights);
@@ -136,6 +146,7 @@ int run(StyleArgs& a) {
   check_style_options(o, a.styles.size());  // again, now with the masks' values
   check_style_image_sizes(weights, o, content, styles);
   check_memory(a, weights, o, content, styles);
+  if (!a.resume.empty()) check_style_resume(resume, weights, content, styles, o, a.resume);
 
   std::fprintf(stderr, "nst: %s, %dx%d px, %s, %d threads, weights %s (%s)\n", a.opt.optimizer.c_str(),
                static_cast<int>(content.size(3)), static_cast<int>(content.size(2)), a.net.device.c_str(), threads,
@@ -145,7 +156,17 @@ int run(StyleArgs& a) {
   auto finish_image = [&](const at::Tensor& image) {
     return a.original_colors ? transfer_original_colors(content, image) : image;
   };
-  StyleResult result = run_style(weights, content, styles, o, progress.callback(finish_image));
+  StyleCheckpointing checkpointing;
+  if (!a.resume.empty()) {
+    checkpointing.resume = &resume;
+    checkpointing.resume_name = a.resume;
+    std::fprintf(stderr, "nst: resuming %s after iteration %d\n", a.resume.c_str(), resume.iteration);
+  }
+  if (!a.checkpoint.empty()) {
+    checkpointing.every = r.save_every;
+    checkpointing.write = [&](const StyleCheckpoint& c) { write_checkpoint(a.checkpoint, c); };
+  }
+  StyleResult result = run_style(weights, content, styles, o, progress.callback(finish_image), nullptr, checkpointing);
   progress.finish();
   write_image(finish_image(result.image), r.output);
   std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s; peak memory %.0f MiB\n",
@@ -199,6 +220,12 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
                 "Keep a uniform frame (scan border) of the style images; by default it is trimmed, "
                 "because its statistics paint a dark frame into the output");
   cmd->add_flag("--original-colors", a->original_colors, "Keep the content image's colours (luminance transfer)");
+  cmd->add_option("--checkpoint", a->checkpoint,
+                  "Write the run's state (image, optimizer state, iteration, scale, a fingerprint of the options) "
+                  "to FILE at every --save-every, on Ctrl-C and at the end");
+  cmd->add_option("--resume", a->resume,
+                  "Continue the run a --checkpoint FILE holds, with the same flags; --iterations counts the whole "
+                  "run. May be the --checkpoint file itself");
   add_network_flags(cmd, a->net, "auto", e.device, e.precision);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,16 @@ struct StepResult {
   std::string failure;      ///< why, when !ok (x is then left at the last good point)
 };
 
+/// Everything an optimizer's next step() reads besides x and its options: the L-BFGS pairs (in
+/// their storage precision, with their scales), Adam's moments, SGD's velocity, the cached point
+/// (x, f, gradient) and counters. Exported for checkpoints (nst/checkpoint.h): loaded into a fresh
+/// optimizer of the same options, it makes the following steps bit-identical to an uninterrupted run's.
+struct OptimizerState {
+  std::string kind;                            ///< "lbfgs", "lbfgsb", "adam" or "sgd"
+  std::map<std::string, at::Tensor> tensors;   ///< on the CPU, in their storage dtype
+  std::map<std::string, double> scalars;       ///< counters and flags too (exact up to 2^53)
+};
+
 /// An iterative minimizer; one call to step() is one iteration.
 class Optimizer {
  public:
@@ -61,6 +72,12 @@ class Optimizer {
   /// Forgets all history (call after x was edited outside the optimizer, e.g. blurred).
   virtual void reset() = 0;
   virtual std::string name() const = 0;
+  /// A copy of the state (tensors on the CPU).
+  virtual OptimizerState state() const = 0;
+  /// Replaces the state by one from state() of an optimizer made with the same options; tensors
+  /// go to `device` (x's) or to the history device. Throws nst::Error(kFormat) when the state is
+  /// of another kind or lacks an entry or is inconsistent.
+  virtual void load_state(const OptimizerState& state, const at::Device& device) = 0;
 };
 
 /// Creates the optimizer named by options.kind.

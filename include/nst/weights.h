@@ -26,12 +26,13 @@ std::string to_string(WeightFormat format);
 /// caffemodel has none and is recognised by its leading protobuf fields, last.
 WeightFormat detect_weight_format(const uint8_t* data, size_t size);
 
-/// Parses a safetensors buffer (F32/F16/BF16/F64 tensors become float32). Bounds-checked;
-/// throws nst::Error(kFormat) naming the problem. `metadata` receives __metadata__ if given.
-StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::string, std::string>* metadata = nullptr);
-/// Writes float32 tensors as safetensors, atomically.
+/// Parses a safetensors buffer (F32/F16/BF16/F64 tensors become float32 unless keep_dtypes).
+/// Bounds-checked; throws nst::Error(kFormat) naming the problem. `metadata` receives __metadata__ if given.
+StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::string, std::string>* metadata = nullptr,
+                            bool keep_dtypes = false);
+/// Writes tensors as float32 safetensors (keep_dtypes: each in its own dtype, F32/F16/BF16/F64), atomically.
 void write_safetensors(const std::string& path, const StateDict& tensors,
-                       const std::map<std::string, std::string>& metadata = {});
+                       const std::map<std::string, std::string>& metadata = {}, bool keep_dtypes = false);
 
 /// Parses a PyTorch .pth (zip or legacy stream) holding a state dict, with a pickle reader that
 /// only accepts state-dict types (never runs code). Floating tensors become float32; integer

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <string>
 
+#include "nst/error.h"
 #include "optim/first_order.h"
 
 namespace nst::detail {
@@ -32,6 +33,22 @@ class AdamOptimizer final : public FirstOrderOptimizer {
     m_ = at::Tensor();
     v_ = at::Tensor();
     count_ = 0;
+  }
+
+  void save_method(OptimizerState& state) const override {
+    state.scalars["count"] = static_cast<double>(count_);
+    if (!m_.defined()) return;
+    state.tensors["m"] = cpu_copy(m_);
+    state.tensors["v"] = cpu_copy(v_);
+  }
+
+  void load_method(const StateReader& reader, const at::Device& device) override {
+    clear_state();
+    count_ = static_cast<long>(reader.integer("count", 0, int64_t{1} << 53));
+    if (count_ == 0) return;  // moments are zeroed at the next update anyway
+    m_ = reader.tensor("m", device);
+    v_ = reader.tensor("v", device);
+    NST_CHECK(m_.sizes().equals(v_.sizes()), kFormat, "adam optimizer state: moments differ in shape");
   }
 
  private:

@@ -35,6 +35,20 @@ StepResult FirstOrderOptimizer::step(at::Tensor& x, const Objective& f) {
   return result;
 }
 
+OptimizerState FirstOrderOptimizer::state() const {
+  OptimizerState state;
+  state.kind = name();
+  save_method(state);
+  save_cache(cache_, state);
+  return state;
+}
+
+void FirstOrderOptimizer::load_state(const OptimizerState& state, const at::Device& device) {
+  const StateReader reader(state, name());
+  load_method(reader, device);
+  load_cache(cache_, reader, device);
+}
+
 void FirstOrderOptimizer::reset() {
   clear_state();
   cache_.clear();

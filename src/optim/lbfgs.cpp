@@ -15,6 +15,7 @@
 #include "optim/lbfgs.h"
 
 #include "optim/lbfgs_history.h"
+#include "optim/optimizer_state.h"
 
 #include <algorithm>
 #include <cmath>
@@ -49,6 +50,9 @@ class LbfgsOptimizer final : public Optimizer {
   }
 
   std::string name() const override { return "lbfgs"; }
+
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state, const at::Device& device) override;
 
  private:
   struct Pair {
@@ -146,6 +150,43 @@ void LbfgsOptimizer::remember(const at::Tensor& x_old, const at::Tensor& x_new,
   pair.rho = 1 / ys;
   history_.push_back(std::move(pair));
   if (history_.size() > static_cast<size_t>(std::max(options_.history, 0))) history_.pop_front();
+}
+
+OptimizerState LbfgsOptimizer::state() const {
+  OptimizerState state;
+  state.kind = "lbfgs";
+  state.scalars["pairs"] = static_cast<double>(history_.size());
+  for (size_t i = 0; i < history_.size(); ++i) {
+    const std::string n = std::to_string(i);
+    save_vector(history_[i].s, "s." + n, state);
+    save_vector(history_[i].y, "y." + n, state);
+    state.scalars["rho." + n] = history_[i].rho;
+  }
+  state.scalars["gamma"] = gamma_;
+  state.scalars["fresh"] = fresh_ ? 1 : 0;
+  save_cache(cache_, state);
+  return state;
+}
+
+void LbfgsOptimizer::load_state(const OptimizerState& state, const at::Device& device) {
+  const StateReader reader(state, "lbfgs");
+  const at::Device where = history_device_.value_or(device);
+  std::deque<Pair> history;
+  const int64_t pairs = reader.integer("pairs", 0, std::max(options_.history, 0));
+  for (int64_t i = 0; i < pairs; ++i) {
+    const std::string n = std::to_string(i);
+    Pair pair;
+    pair.s = load_vector(reader, "s." + n, options_.history_precision, where);
+    pair.y = load_vector(reader, "y." + n, options_.history_precision, where);
+    pair.rho = reader.scalar("rho." + n);
+    history.push_back(std::move(pair));
+  }
+  const double gamma = reader.scalar("gamma");
+  const bool fresh = reader.integer("fresh", 0, 1) == 1;
+  load_cache(cache_, reader, device);
+  history_ = std::move(history);
+  gamma_ = gamma;
+  fresh_ = fresh;
 }
 
 StepResult LbfgsOptimizer::step(at::Tensor& x, const Objective& f) {

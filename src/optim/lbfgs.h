@@ -110,6 +110,8 @@ class PointCache {
   }
   double f() const { return f_; }
   const at::Tensor& g() const { return g_; }
+  /// The cached point (undefined when the cache is empty).
+  const at::Tensor& x() const { return x_; }
 
   /// Makes the cache describe x: clamps x into the box and evaluates f there unless cached.
   /// Returns the number of objective calls (0 or 1); *finite is false when f or g is not finite.

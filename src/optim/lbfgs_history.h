@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <optional>
+#include <utility>
 
 #include "nst/optim.h"
 
@@ -24,8 +25,14 @@ class StoredVector {
   at::Tensor gather(const at::Tensor& index, const at::TensorOptions& options) const;
   /// Bytes held by the stored tensor.
   size_t bytes() const;
-  /// The stored tensor (for tests).
+  /// The stored tensor (for tests and checkpoints) and the factor v = scale * data.
   const at::Tensor& data() const { return data_; }
+  double scale() const { return scale_; }
+  /// Sets the stored tensor and scale as data() and scale() returned them (a checkpoint's).
+  void restore(at::Tensor data, double scale) {
+    data_ = std::move(data);
+    scale_ = scale;
+  }
 
  private:
   at::Tensor data_;

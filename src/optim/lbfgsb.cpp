@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "nst/error.h"
 #include "optim/lbfgs.h"
 
 namespace nst::detail {
@@ -40,6 +42,17 @@ void grow(std::deque<std::deque<double>>& table, const std::vector<double>& row,
   for (size_t j = 0; j < table.size(); ++j) table[j].push_back(col[j]);
   table.emplace_back(row.begin(), row.end());
   table.back().push_back(diagonal);
+}
+
+// The inverse of to_tensor for an m x m double tensor.
+std::deque<std::deque<double>> from_tensor(const at::Tensor& t, int64_t m, const std::string& key) {
+  NST_CHECK(t.dim() == 2 && t.size(0) == m && t.size(1) == m && t.scalar_type() == at::kDouble, kFormat,
+            "optimizer state: '" + key + "' must be " + std::to_string(m) + "x" + std::to_string(m) + " float64");
+  const auto a = t.accessor<double, 2>();
+  std::deque<std::deque<double>> rows(m);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < m; ++j) rows[i].push_back(a[i][j]);
+  return rows;
 }
 
 void drop_oldest(std::deque<std::deque<double>>& table) {
@@ -149,6 +162,40 @@ at::Tensor CompactLbfgs::gram() const {
   return at::cat({at::cat({to_tensor(yy_), theta_ * sy.t()}, 1),
                   at::cat({theta_ * sy, theta_ * theta_ * to_tensor(ss_)}, 1)},
                  0);
+}
+
+void CompactLbfgs::save(OptimizerState& state) const {
+  state.scalars["model.pairs"] = static_cast<double>(pairs_.size());
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    save_vector(pairs_[i].s, "model.s." + std::to_string(i), state);
+    save_vector(pairs_[i].y, "model.y." + std::to_string(i), state);
+  }
+  state.tensors["model.ss"] = to_tensor(ss_);
+  state.tensors["model.sy"] = to_tensor(sy_);
+  state.tensors["model.yy"] = to_tensor(yy_);
+  state.scalars["model.theta"] = theta_;
+  if (middle_.defined()) state.tensors["model.middle"] = cpu_copy(middle_);
+}
+
+void CompactLbfgs::load(const StateReader& reader, const at::Device& device) {
+  const at::Device where = device_.value_or(device);
+  const int64_t m = reader.integer("model.pairs", 0, std::max(capacity_, 0));
+  std::deque<Pair> pairs;
+  for (int64_t i = 0; i < m; ++i) {
+    Pair pair;
+    pair.s = load_vector(reader, "model.s." + std::to_string(i), precision_, where);
+    pair.y = load_vector(reader, "model.y." + std::to_string(i), precision_, where);
+    pairs.push_back(std::move(pair));
+  }
+  ss_ = from_tensor(reader.tensor("model.ss", at::kCPU), m, "model.ss");
+  sy_ = from_tensor(reader.tensor("model.sy", at::kCPU), m, "model.sy");
+  yy_ = from_tensor(reader.tensor("model.yy", at::kCPU), m, "model.yy");
+  pairs_ = std::move(pairs);
+  theta_ = reader.scalar("model.theta");
+  middle_ = m > 0 ? reader.tensor("model.middle", at::kCPU) : at::Tensor();
+  NST_CHECK(m == 0 || (middle_.dim() == 2 && middle_.size(0) == 2 * m && middle_.size(1) == 2 * m &&
+                       middle_.scalar_type() == at::kDouble),
+            kFormat, "optimizer state: 'model.middle' must be " + std::to_string(2 * m) + " square float64");
 }
 
 CauchyPoint cauchy_point(const at::Tensor& x, const at::Tensor& g, double lower, double upper,

@@ -10,6 +10,7 @@
 
 #include "nst/optim.h"
 #include "optim/lbfgs_history.h"
+#include "optim/optimizer_state.h"
 
 namespace nst::detail {
 
@@ -37,6 +38,10 @@ class CompactLbfgs {
   at::Tensor rows(const at::Tensor& index, const at::TensorOptions& options) const;
   /// W'W (2m x 2m, double, CPU).
   at::Tensor gram() const;
+  /// Adds the pairs, their dot-product tables, theta and M to a checkpoint's state ("model.*").
+  void save(OptimizerState& state) const;
+  /// Replaces the model by a saved one; pairs go to the history device, else `device`.
+  void load(const StateReader& reader, const at::Device& device);
 
  private:
   struct Pair {

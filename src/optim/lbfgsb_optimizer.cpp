@@ -18,6 +18,7 @@
 
 #include "optim/lbfgs.h"
 #include "optim/lbfgsb.h"
+#include "optim/optimizer_state.h"
 
 namespace nst::detail {
 namespace {
@@ -40,6 +41,23 @@ class LbfgsbOptimizer final : public Optimizer {
   }
 
   std::string name() const override { return "lbfgs"; }
+
+  OptimizerState state() const override {
+    OptimizerState state;
+    state.kind = "lbfgsb";
+    model_.save(state);
+    state.scalars["fresh"] = fresh_ ? 1 : 0;
+    save_cache(cache_, state);
+    return state;
+  }
+
+  void load_state(const OptimizerState& state, const at::Device& device) override {
+    const StateReader reader(state, "lbfgsb");
+    const bool fresh = reader.integer("fresh", 0, 1) == 1;
+    model_.load(reader, device);
+    fresh_ = fresh;
+    load_cache(cache_, reader, device);
+  }
 
  private:
   // The largest t with x + t d in the box, and where the variables that block it lie then.

@@ -24,6 +24,15 @@ class SgdOptimizer final : public FirstOrderOptimizer {
 
   void clear_state() override { velocity_ = at::Tensor(); }
 
+  void save_method(OptimizerState& state) const override {
+    state.scalars["velocity"] = velocity_.defined() ? 1 : 0;
+    if (velocity_.defined()) state.tensors["velocity"] = cpu_copy(velocity_);
+  }
+
+  void load_method(const StateReader& reader, const at::Device& device) override {
+    velocity_ = reader.integer("velocity", 0, 1) == 1 ? reader.tensor("velocity", device) : at::Tensor();
+  }
+
  private:
   at::Tensor velocity_;
 };

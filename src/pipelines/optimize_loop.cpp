@@ -16,14 +16,18 @@ LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& object
   const auto start = Clock::now();
   LoopResult result;
   result.best = x.detach().clone();
+  result.flat = options.flat_before;
+  result.previous = options.previous_before;
   // Converged: relative decrease below kTolerance for kPatience iterations in a row.
   constexpr double kTolerance = 1e-7;
   constexpr int kPatience = 10;
-  int flat = 0;
-  double previous = std::numeric_limits<double>::infinity();
+  int flat = options.flat_before;
+  double previous = options.previous_before;
   int total_evaluations = 0;
   const int planned = options.total_iterations > 0 ? options.total_iterations : iterations;
-  for (int it = 1; it <= iterations; ++it) {
+  // A run resumed at the iteration that converged stops there, as the uninterrupted run did.
+  if (flat >= kPatience) result.stop = StopReason::kConverged;
+  for (int it = 1; it <= iterations && flat < kPatience; ++it) {
     StepResult step = optimizer.step(x, objective);
     std::string event;
     const bool keep_going = options.hook ? options.hook(step, x, event) : true;
@@ -46,18 +50,22 @@ LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& object
     r.total_evaluations = options.evaluations_before + total_evaluations;
     r.step_size = step.step_size;
     r.event = event;
+    // An edit of x (event) makes the loss jump: restart the convergence count there. Counted
+    // before the report, so that an aborted run's state (a checkpoint's) includes this iteration.
+    flat = event.empty() && (previous - step.loss) <= kTolerance * std::abs(previous) ? flat + 1 : 0;
+    previous = step.loss;
+    result.flat = flat;
+    result.previous = previous;
     if (progress && !progress(r, result.best)) {
       result.stop = StopReason::kAborted;
       break;
     }
+    if (options.after_iteration) options.after_iteration(r, flat, previous);
     if (!keep_going) {
       result.stop = StopReason::kConverged;
       result.message = event;
       break;
     }
-    // An edit of x (event) makes the loss jump: restart the convergence count there.
-    flat = event.empty() && (previous - step.loss) <= kTolerance * std::abs(previous) ? flat + 1 : 0;
-    previous = step.loss;
     if (flat >= kPatience) {
       result.stop = StopReason::kConverged;
       break;

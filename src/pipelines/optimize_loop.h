@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -19,6 +20,8 @@ struct LoopResult {
   StopReason stop = StopReason::kIterations;
   std::string message;
   int evaluations = 0;  ///< objective evaluations spent in this call
+  int flat = 0;         ///< the convergence test's state after the last iteration (see LoopOptions)
+  double previous = std::numeric_limits<double>::infinity();
 };
 
 /// Parts of the loss at the latest evaluation, for the report.
@@ -37,6 +40,13 @@ struct LoopOptions {
   int total_iterations = 0;     ///< planned iterations in the report; 0 = this call's count
   int evaluations_before = 0;   ///< added to total_evaluations in the report
   double seconds_before = 0;    ///< added to seconds in the report
+  /// The convergence test (stop after 10 iterations in a row with a relative decrease below 1e-7)
+  /// starts from these: a resumed run (nst/checkpoint.h) continues the count where it stood.
+  int flat_before = 0;
+  double previous_before = std::numeric_limits<double>::infinity();
+  /// Called after every completed iteration (reported, convergence counted; not after an abort)
+  /// with the report and the convergence state: the moment a checkpoint describes exactly.
+  std::function<void(const IterationReport& report, int flat, double previous)> after_iteration;
 };
 
 /// Runs up to `iterations` optimizer steps on x (in place).

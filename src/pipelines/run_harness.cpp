@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include <exception>
+#include <limits>
 #include <new>
 
 #include "nst/error.h"
@@ -79,6 +80,8 @@ LoopResult RunDriver::optimize(int scale, Optimizer& optimizer, at::Tensor& x, c
   loop_.seconds_before = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   LoopResult loop = detail::optimize(optimizer, x, objective, parts, iterations, progress, loop_);
   loop_.hook = nullptr;
+  loop_.flat_before = 0;  // a resumed convergence count belongs to the first call only
+  loop_.previous_before = std::numeric_limits<double>::infinity();
   x = loop.best;
   if (loop.last.iteration > 0) last_ = loop.last;
   stop_ = loop.stop;
@@ -87,6 +90,17 @@ LoopResult RunDriver::optimize(int scale, Optimizer& optimizer, at::Tensor& x, c
   loop_.evaluations_before += loop.evaluations;
   stopped_ = loop.stop == StopReason::kAborted || loop.stop == StopReason::kOptimizerFailed;
   return loop;
+}
+
+void RunDriver::resume(int scale, int iteration, int evaluations, double seconds, int flat, double previous) {
+  loop_.first_iteration = iteration + 1;
+  loop_.evaluations_before = evaluations;
+  start_ -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  loop_.flat_before = flat;
+  loop_.previous_before = previous;
+  named_scale_ = scale;
+  last_.iteration = iteration;
+  last_.total_iterations = loop_.total_iterations;
 }
 
 void RunDriver::finish(const at::Tensor& x, RunResult& result) const {

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -51,6 +52,15 @@ class RunDriver {
   LoopResult optimize(int scale, Optimizer& optimizer, at::Tensor& x, const Objective& objective,
                       const PartsGetter& parts, int iterations, const ProgressCallback& progress,
                       const StepHook& hook = {});
+
+  /// Continues a run from a checkpoint (nst/checkpoint.h) taken after `iteration`, at `scale`:
+  /// numbering goes on from iteration + 1 with the evaluations and seconds so far, the next
+  /// optimize() call starts the convergence test at (flat, previous), `scale` is not named again.
+  void resume(int scale, int iteration, int evaluations, double seconds, int flat, double previous);
+  /// Called after every completed iteration with the loop's convergence state (LoopOptions::after_iteration).
+  void set_after_iteration(std::function<void(const IterationReport&, int flat, double previous)> f) {
+    loop_.after_iteration = std::move(f);
+  }
 
   /// Aborted, or the optimizer failed: the pipeline stops (a convergence moves on to the next scale).
   bool stopped() const { return stopped_; }

@@ -23,9 +23,21 @@ std::pair<at::ScalarType, size_t> dtype_of(const std::string& name, const std::s
   fail(ErrorKind::kFormat, "safetensors tensor '" + key + "' has unsupported dtype " + name);
 }
 
+// The safetensors name of a dtype that write_safetensors keeps.
+std::string dtype_name(at::ScalarType type, const std::string& key) {
+  switch (type) {
+    case at::kFloat: return "F32";
+    case at::kHalf: return "F16";
+    case at::kBFloat16: return "BF16";
+    case at::kDouble: return "F64";
+    default: fail(ErrorKind::kUsage, "safetensors: cannot write tensor '" + key + "' of dtype " + c10::toString(type));
+  }
+}
+
 }  // namespace
 
-StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::string, std::string>* metadata) {
+StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::string, std::string>* metadata,
+                            bool keep_dtypes) {
   NST_CHECK(size >= 8, kFormat, "safetensors file is truncated: " + std::to_string(size) + " bytes");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
@@ -82,7 +94,7 @@ StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::stri
     at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
     if (numel) std::memcpy(t.data_ptr(), buffer + begin, end - begin);
     order.emplace_back(begin, key);
-    out.emplace_back(key, t.to(at::kFloat));
+    out.emplace_back(key, keep_dtypes ? t : t.to(at::kFloat));
   }
   // JSON objects come back sorted by key; file order (by offset) is the natural one.
   std::vector<size_t> index(out.size());
@@ -93,14 +105,16 @@ StateDict parse_safetensors(const uint8_t* data, size_t size, std::map<std::stri
   return sorted;
 }
 
-void write_safetensors(const std::string& path, const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
+void write_safetensors(const std::string& path, const StateDict& tensors, const std::map<std::string, std::string>& metadata,
+                       bool keep_dtypes) {
   nlohmann::ordered_json header;
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   std::vector<at::Tensor> data;
   for (const auto& [key, tensor] : tensors) {
-    at::Tensor t = tensor.detach().to(at::kCPU, at::kFloat).contiguous();
-    header[key] = {{"dtype", "F32"}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + t.nbytes()}}};
+    at::Tensor t = keep_dtypes ? tensor.detach().to(at::kCPU).contiguous()
+                               : tensor.detach().to(at::kCPU, at::kFloat).contiguous();
+    header[key] = {{"dtype", dtype_name(t.scalar_type(), key)}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + t.nbytes()}}};
     offset += t.nbytes();
     data.push_back(t);
   }

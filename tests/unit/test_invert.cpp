@@ -138,6 +138,8 @@ class FlakyOptimizer : public nst::Optimizer {
   }
   void reset() override { ++resets_; }
   std::string name() const override { return "flaky"; }
+  nst::OptimizerState state() const override { return {"flaky", {}, {}}; }
+  void load_state(const nst::OptimizerState&, const at::Device&) override {}
   int steps_ = 0, resets_ = 0;
 };
 
