@@ -88,15 +88,12 @@ int run(InvertArgs& a) {
   InvertResult result = run_invert(weights, image, o, progress.callback());
   progress.finish();
   write_image(result.image, r.output);
-  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s\n", to_string(result.stop).c_str(),
-               result.last.iteration, result.last.seconds, result.last.loss, summarize_parts(result.last).c_str(),
-               result.message.empty() ? "" : ": ", result.message.c_str());
+  const int exit_code = report_run_end(result);
   std::fprintf(stderr,
                "nst: feature loss %.6e, PSNR %.2f dB vs the original (both blurred, sigma 1), %d stalls, %d blurs, "
                "%d resets; wrote %s\n",
                result.feature_loss, result.psnr, result.stalls, result.blurs, result.resets, r.output.c_str());
-  if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace

@@ -169,12 +169,9 @@ int run(StyleArgs& a) {
   StyleResult result = run_style(weights, content, styles, o, progress.callback(finish_image), nullptr, checkpointing);
   progress.finish();
   write_image(finish_image(result.image), r.output);
-  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s; peak memory %.0f MiB\n",
-               to_string(result.stop).c_str(), result.last.iteration, result.last.seconds, result.last.loss,
-               summarize_parts(result.last).c_str(), result.message.empty() ? "" : ": ", result.message.c_str(),
-               r.output.c_str(), static_cast<double>(peak_rss_bytes()) / (1 << 20));
-  if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
-  return kExitOk;
+  char peak[64];
+  std::snprintf(peak, sizeof peak, "; peak memory %.0f MiB", static_cast<double>(peak_rss_bytes()) / (1 << 20));
+  return report_run_end(result, "; wrote " + r.output + peak);
 }
 
 }  // namespace

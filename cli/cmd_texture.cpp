@@ -72,12 +72,7 @@ int run(TextureArgs& a) {
   StyleResult result = run_texture(weights, styles, t, progress.callback());
   progress.finish();
   write_image(result.image, a.run.output);
-  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s; wrote %s\n",
-               to_string(result.stop).c_str(), result.last.iteration, result.last.seconds, result.last.loss,
-               summarize_parts(result.last).c_str(), result.message.empty() ? "" : ": ", result.message.c_str(),
-               a.run.output.c_str());
-  if (result.stop == StopReason::kAborted && interrupted()) return kExitInterrupted;
-  return kExitOk;
+  return report_run_end(result, "; wrote " + a.run.output);
 }
 
 }  // namespace

@@ -448,4 +448,11 @@ void RunProgress::finish() {
   if (bar_) bar_->finish();
 }
 
+int report_run_end(const RunResult& result, const std::string& tail) {
+  std::fprintf(stderr, "nst: %s after %d iterations, %.1fs: loss %.6e (%s)%s%s%s\n", to_string(result.stop).c_str(),
+               result.last.iteration, result.last.seconds, result.last.loss, summarize_parts(result.last).c_str(),
+               result.message.empty() ? "" : ": ", result.message.c_str(), tail.c_str());
+  return result.stop == StopReason::kAborted && interrupted() ? kExitInterrupted : kExitOk;
+}
+
 }  // namespace nst::cli

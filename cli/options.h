@@ -166,6 +166,10 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& flags, const StyleOptions& def
 /// --tile-size >= 0, --memory-limit >= 0.
 void check_memory_flags(const MemoryFlags& flags);
 
+/// Prints a run's last line, "nst: <stop> after N iterations, T s: loss L (parts)[: message]" and
+/// `tail`, and returns the exit code: kExitInterrupted when Ctrl-C stopped it, else kExitOk.
+int report_run_end(const RunResult& result, const std::string& tail = "");
+
 // ---- The progress callback of a run, written once (style, invert, compare): the progress bar,
 // --trace lines, --save-every images and Ctrl-C (the first stops the run after the current
 // iteration; the image is then saved).
