@@ -19,7 +19,6 @@
 namespace nst {
 namespace {
 
-
 // Where stage 0 (or 1: --bounds polish's boxed end) of a scale lies in the run's numbering:
 // it runs iterations first + 1 .. last.
 struct StagePlan {
@@ -59,10 +58,6 @@ void check_resume(const StyleCheckpoint& c, const Fingerprint& fingerprint, cons
                 ", the run is at " + std::to_string(w) + "x" + std::to_string(h));
 }
 
-}  // namespace
-
-namespace {
-
 at::Tensor initial_image(const at::Tensor& content, const std::vector<at::Tensor>& styles, const StyleOptions& o) {
   const int h = static_cast<int>(content.size(2)), w = static_cast<int>(content.size(3));
   switch (o.init) {
@@ -77,10 +72,6 @@ at::Tensor initial_image(const at::Tensor& content, const std::vector<at::Tensor
   }
   return content.clone();
 }
-
-}  // namespace
-
-namespace {
 
 StyleResult run_style_unguarded(const VggWeights& weights, const at::Tensor& content, const std::vector<at::Tensor>& given_styles,
                                 const StyleOptions& options, const ProgressCallback& progress,
