@@ -23,7 +23,7 @@
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "../src/pipelines/style_objective.h"  // scoring without the range term
+#include "objective/style_objective.h"  // scoring without the range term
 
 #include "bench_common.h"
 

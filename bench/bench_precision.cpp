@@ -22,7 +22,7 @@
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "../src/pipelines/style_objective.h"  // the float32 re-evaluation
+#include "objective/style_objective.h"  // the float32 re-evaluation
 
 #include "bench_common.h"
 

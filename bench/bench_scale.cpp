@@ -27,8 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "../src/pipelines/style_objective.h"        // nst::detail::StyleObjective: the pipeline's objective
-#include "../src/pipelines/tiled_style_objective.h"  // nst::detail::TiledStyleObjective: the same, tile by tile
+#include "objective/style_objective.h"  // nst::detail::StyleObjective: the pipeline's objective, whole or tiled
 #include "nst/memory_plan.h"
 #include "nst/network.h"
 #include "nst/plot.h"
@@ -269,15 +268,9 @@ int run_child(const Args& args) {
 
   const auto t_setup = Clock::now();
   std::function<double(at::Tensor&)> evaluate;
-  std::unique_ptr<nst::detail::StyleObjective> whole;
-  std::unique_ptr<nst::detail::TiledStyleObjective> by_tiles;
-  if (tiled) {
-    by_tiles = std::make_unique<nst::detail::TiledStyleObjective>(net, content, std::vector<at::Tensor>{style}, options);
-    evaluate = [&](at::Tensor& grad) { return (*by_tiles)(x, grad); };
-  } else {
-    whole = std::make_unique<nst::detail::StyleObjective>(net, content, std::vector<at::Tensor>{style}, options);
-    evaluate = [&](at::Tensor& grad) { return (*whole)(x, grad); };
-  }
+  // Tiled when options.tile_size > 0 (set above for the tiled rows).
+  nst::detail::StyleObjective objective(net, content, std::vector<at::Tensor>{style}, options);
+  evaluate = [&](at::Tensor& grad) { return objective(x, grad); };
   const double setup_s = std::chrono::duration<double>(Clock::now() - t_setup).count();
   const double rss_after_setup = status_mib("VmRSS:");
   const double load_before = load_average();
@@ -500,7 +493,7 @@ int run_sweep(const Args& args) {
      << "- BLAS/oneDNN/OpenMP libraries loaded: " << blas << "\n"
      << "- network: embedded VGG19, " << (options.pooling == nst::Pooling::kAvg ? "avg" : "max")
      << " pooling, content " << options.content_layers.front() << ", style relu1_1..relu5_1; one evaluation = "
-     << "`StyleObjective` (untiled) or `TiledStyleObjective` (tile " << args.tile << " px, halo " << geometry.halo
+     << "`StyleObjective` untiled or tiled (tile " << args.tile << " px, halo " << geometry.halo
      << " px) forward + loss + gradient w.r.t. the image, random 1×3×S×S images\n"
      << "- repetitions: median of up to " << args.reps << " after " << args.warmup
      << " warm-up, fewer where they would exceed " << fmt(args.time_budget, 0)

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "../src/pipelines/style_objective.h"  // nst::detail::StyleObjective: the pipeline's objective
+#include "objective/style_objective.h"  // nst::detail::StyleObjective: the pipeline's objective
 #include "nst/losses.h"
 #include "nst/network.h"
 #include "nst/optim.h"

@@ -19,7 +19,7 @@
 #include "nst/image.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "pipelines/style_objective.h"
+#include "objective/style_objective.h"
 
 namespace {
 

@@ -1,6 +1,7 @@
 // `nst plan`: predicts the peak memory of a style run before it starts, and the largest size
 // that fits a budget. The same model guards `nst style` (see memory_plan.h).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -60,6 +61,12 @@ int run(const PlanArgs& a) {
     std::printf("%dx%d px, %s, %s: predicted peak %s\n", in.width, in.height, to_string(in.arch).c_str(),
                 a.opt.optimizer.c_str(), format_gib(plan.peak_bytes).c_str());
     for (const auto& [name, bytes] : plan.parts) std::printf("  %-12s %s\n", name.c_str(), format_gib(bytes).c_str());
+    if (in.optimizer.kind == OptimizerKind::kLbfgs) {
+      // The history is the part that depends on the run's length: a run of a few iterations
+      // keeps a few pairs, so plan it with its own --iterations (nst style reports its own plan).
+      std::printf("  (optimizer: %d L-BFGS pairs = min(--history %d, --iterations %d))\n",
+                  std::min(in.optimizer.history, in.iterations), in.optimizer.history, in.iterations);
+    }
     if (budget > 0) {
       std::printf("budget %s: %s; largest longest side that fits: %d px\n", format_gib(budget).c_str(),
                   fits ? "fits" : "does NOT fit", fitting);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "commands.h"
@@ -41,18 +42,19 @@ struct StyleArgs {
 
 /// Refuses, before any allocation, a run the memory model says will not fit (CPU only: the
 /// model is calibrated for the CPU backend), naming the largest size that would.
-void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOptions& o, const at::Tensor& content,
-                  const std::vector<at::Tensor>& styles) {
-  if (a.net.device != "cpu") return;
-  const uint64_t budget = a.memory.budget();
-  if (budget == 0) return;  // unknown
+/// Checks the run's predicted peak against the budget; returns the prediction (0 off the CPU,
+/// where the model does not apply), which the run's last line reports beside the measured peak.
+uint64_t check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOptions& o, const at::Tensor& content,
+                      const std::vector<at::Tensor>& styles) {
+  if (a.net.device != "cpu") return 0;
   MemoryPlanInput in = memory_plan_input(o, weights.arch, weights.padding);
   in.height = static_cast<int>(content.size(2));
   in.width = static_cast<int>(content.size(3));
   for (const auto& s : styles) in.styles.emplace_back(static_cast<int>(s.size(2)), static_cast<int>(s.size(3)));
   // The scales run one after another; the finest decides the peak.
   const MemoryPlan plan = plan_style_memory(in);
-  if (plan.peak_bytes <= budget) return;
+  const uint64_t budget = a.memory.budget();
+  if (budget == 0 || plan.peak_bytes <= budget) return plan.peak_bytes;  // budget 0: unknown
   const int fits = largest_fitting_side(in, budget);
   std::string advice = fits > 0 ? "; --size " + std::to_string(fits) + " fits" : "; no size fits";
   // The same size may fit with a half-precision L-BFGS history, on tiles, or with a shorter
@@ -68,10 +70,10 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
   };
   const Remedy remedies[] = {
       {lbfgs && full_history, in.tile_size, HistoryPrecision::kFloat16, in.optimizer.history, "--history-precision float16"},
-      {in.tile_size == 0 && o.style_masks.empty(), 512, in.optimizer.history_precision, in.optimizer.history, "--tile-size 512"},
-      {in.tile_size == 0 && o.style_masks.empty() && lbfgs && full_history, 512, HistoryPrecision::kFloat16, in.optimizer.history,
+      {in.tile_size == 0, 512, in.optimizer.history_precision, in.optimizer.history, "--tile-size 512"},
+      {in.tile_size == 0 && lbfgs && full_history, 512, HistoryPrecision::kFloat16, in.optimizer.history,
        "--tile-size 512 --history-precision float16"},
-      {in.tile_size == 0 && o.style_masks.empty() && lbfgs && in.optimizer.history > 5, 512, in.optimizer.history_precision, 5,
+      {in.tile_size == 0 && lbfgs && in.optimizer.history > 5, 512, in.optimizer.history_precision, 5,
        "--tile-size 512 --history 5"},
   };
   for (const Remedy& r : remedies) {
@@ -89,6 +91,7 @@ void check_memory(const StyleArgs& a, const VggWeights& weights, const StyleOpti
                                  " px run needs about " + format_gib(plan.peak_bytes) + ", more than the " + format_gib(budget) +
                                  (a.memory.memory_limit_gib > 0 ? " of --memory-limit" : " available") + advice +
                                  " (see nst plan)");
+  return plan.peak_bytes;
 }
 
 int run(StyleArgs& a) {
@@ -145,7 +148,7 @@ int run(StyleArgs& a) {
   }
   check_style_options(o, a.styles.size());  // again, now with the masks' values
   check_style_image_sizes(weights, o, content, styles);
-  check_memory(a, weights, o, content, styles);
+  const uint64_t planned = check_memory(a, weights, o, content, styles);
   if (!a.resume.empty()) check_style_resume(resume, weights, content, styles, o, a.resume);
 
   std::fprintf(stderr, "nst: %s, %dx%d px, %s, %d threads, weights %s (%s)\n", a.opt.optimizer.c_str(),
@@ -169,8 +172,13 @@ int run(StyleArgs& a) {
   StyleResult result = run_style(weights, content, styles, o, progress.callback(finish_image), nullptr, checkpointing);
   progress.finish();
   write_image(finish_image(result.image), r.output);
-  char peak[64];
+  // The prediction for this very run (its size, styles and --iterations) beside the measurement.
+  char peak[96];
   std::snprintf(peak, sizeof peak, "; peak memory %.0f MiB", static_cast<double>(peak_rss_bytes()) / (1 << 20));
+  if (planned > 0) {
+    std::snprintf(peak + std::strlen(peak), sizeof peak - std::strlen(peak), " (planned %.0f MiB)",
+                  static_cast<double>(planned) / (1 << 20));
+  }
   return report_run_end(result, "; wrote " + r.output + peak);
 }
 
@@ -197,7 +205,7 @@ void add_style_command(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--style-mask", a->style_masks,
                   "Spatial control: a mask per --style, in order (grey image, white = that style's region; "
                   "resized to the content). Each style's statistics are taken over its own region; pixels "
-                  "outside every mask get no style term. Gram or mean-cov, not tiled");
+                  "outside every mask get no style term. Gram or mean-cov");
   cmd->add_option("--style-loss", a->style_loss, [&e] {
     std::string help = "Style statistic: gram (Gram matrices) | mean-cov (W2 distance of Gaussians fitted to the "
                        "features) | sliced-wasserstein (sorted random projections; not tileable). Default " +

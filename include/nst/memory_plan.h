@@ -26,13 +26,15 @@ struct MemoryPlanInput {
   uint64_t weights_file_bytes = 0;           ///< size of a weight file read at start; 0 = embedded net
   int tile_size = 0;                         ///< tiled evaluation (StyleOptions::tile_size); 0 = whole image
   ComputePrecision precision = ComputePrecision::kFloat32;  ///< the network's arithmetic (StyleOptions::precision)
+  StyleLoss style_loss = StyleLoss::kGram;  ///< the style terms (what their targets keep)
+  int sliced_directions = 0;                ///< StyleOptions::sliced_directions (0: the channel count)
 };
 
 /// Predicted peak, with its parts (bytes). Parts overlap in time as the model says, so the peak
 /// is not their plain sum; see memory_plan.cpp.
 struct MemoryPlan {
   uint64_t peak_bytes = 0;
-  std::map<std::string, uint64_t> parts;  ///< "runtime", "weights", "activations", "backward", "optimizer", "targets", "images"
+  std::map<std::string, uint64_t> parts;  ///< "runtime", "weights", "activations", "backward", "optimizer", "targets" (what the objective's terms keep), "images"
 };
 
 /// The plan input for a style run with these options on a network of this shape; the caller

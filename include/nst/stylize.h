@@ -72,8 +72,9 @@ struct StyleOptions : RunOptions {
   // scales): content and style targets are recomputed at each scale's size.
   /// Tiled evaluation for images whose activations do not fit: the network runs on overlapping
   /// tiles of this core side (px, rounded up to the deepest layer's stride; 0 = whole image).
-  /// Gram matrices (and mean-cov moments) are summed over all tiles before the loss, so the
-  /// result does not change. Sliced Wasserstein needs whole sorted projections: not tileable.
+  /// Every term's statistics (Gram sums, moments, masked regions' sums, content errors) are
+  /// summed over all tiles before the loss, so the result does not change. Sliced Wasserstein
+  /// needs whole sorted projections, a wrapping TV the whole image: not tileable.
   int tile_size = 0;
   double range_weight = 1e3;      ///< kPenalty: weight of the range penalty (mean over elements)
   double polish_fraction = 0.2;   ///< kPolish: share of the final scale's iterations run boxed
@@ -83,7 +84,7 @@ struct StyleOptions : RunOptions {
   /// Each style's statistics are then taken over its own region of the image (resampled to every
   /// layer's grid) and matched to that style's own, not the blend's; regions may overlap, and
   /// pixels outside every mask get no style term. --style-blend scales each style's term (equal
-  /// = 1 each). Gram and mean-cov only; not with tile_size (see check_style_options).
+  /// = 1 each). Gram and mean-cov only (see check_style_options); tileable.
   std::vector<at::Tensor> style_masks;
   /// The TV term also compares the last row and column with the first (the image as a torus:
   /// nst texture --tileable). Whole-image evaluation only (tile_size 0).

@@ -15,7 +15,8 @@
 #include <sstream>
 
 #include "nst/error.h"
-#include "pipelines/tiled_style_objective.h"
+#include "objective/style_terms.h"
+#include "objective/tiles.h"
 
 namespace nst {
 namespace {
@@ -36,8 +37,7 @@ int block_width(int block) { return std::min(64 << (block - 1), 512); }
 struct Walk {
   uint64_t saved = 0;          // bytes the forward graph keeps for the backward pass
   uint64_t widest_conv = 0;    // bytes of input + output of the largest convolution
-  uint64_t content_targets = 0;
-  uint64_t grams = 0;
+  std::map<std::string, detail::LayerShape> shapes;  // of every tap, for the terms' kept_bytes
   uint64_t conv_params = 0;    // weights + biases up to the deepest layer
   uint64_t style_taps = 0;     // bytes of the style layers' features (float32)
 };
@@ -78,10 +78,8 @@ Walk walk_network(const MemoryPlanInput& in, int height, int width) {
       w.saved += channels * h * wd * kFloat;  // a ReLU tap's float copy (the ReLU itself ran in place)
     }
     if (taps.count(name)) {
-      const bool content = std::find(in.content_layers.begin(), in.content_layers.end(), name) != in.content_layers.end();
+      w.shapes[name] = {static_cast<int64_t>(channels), static_cast<int64_t>(h), static_cast<int64_t>(wd)};
       const bool style = std::find(in.style_layers.begin(), in.style_layers.end(), name) != in.style_layers.end();
-      if (content) w.content_targets += channels * h * wd * kFloat;
-      if (style) w.grams += channels * channels * kFloat;
       if (style) w.style_taps += channels * h * wd * kFloat;
     }
   }
@@ -103,6 +101,22 @@ uint64_t optimizer_bytes(const MemoryPlanInput& in, uint64_t image_bytes) {
     case OptimizerKind::kSgd: return 4 * image_bytes;
   }
   return 6 * image_bytes;
+}
+
+/// What the objective's terms keep (targets, the styles' statistics) at the run's full size:
+/// each term answers for itself.
+uint64_t terms_kept_bytes(const MemoryPlanInput& in, const std::map<std::string, detail::LayerShape>& shapes) {
+  StyleOptions o;
+  o.content_layers = in.content_layers;
+  o.style_layers = in.style_layers;
+  o.style_loss = in.style_loss;
+  o.sliced_directions = in.sliced_directions;
+  o.tile_size = in.tile_size;
+  // A stand-in of the image's size that allocates nothing (the terms read only its shape).
+  const at::Tensor like = at::zeros({1, 3, 1, 1}).expand({1, 3, in.height, in.width});
+  uint64_t bytes = 0;
+  for (const auto& term : detail::make_style_terms(o, in.styles.size(), like)) bytes += term->kept_bytes(shapes, in.styles.size());
+  return bytes;
 }
 
 /// True when a tiled run's crops do not all have the same size.
@@ -129,6 +143,8 @@ MemoryPlanInput memory_plan_input(const StyleOptions& options, VggArch arch, Pad
   in.iterations = options.iterations;
   in.tile_size = options.tile_size;
   in.precision = options.precision;
+  in.style_loss = options.style_loss;
+  in.sliced_directions = options.sliced_directions;
   return in;
 }
 
@@ -145,7 +161,8 @@ MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
     return static_cast<int>(std::min<int64_t>(side, core + 2 * g.halo));
   };
   Walk run = walk_network(in, network_side(in.height), network_side(in.width));
-  if (in.tile_size > 0) run.content_targets = walk_network(in, in.height, in.width).content_targets;
+  // Targets stay whole-image sized when tiled.
+  const auto full_shapes = in.tile_size > 0 ? walk_network(in, in.height, in.width).shapes : run.shapes;
   const uint64_t image_bytes = 3ull * in.height * in.width * kFloat;
 
   // Style targets come first, from forward passes without gradients over each style image:
@@ -163,7 +180,7 @@ MemoryPlan plan_style_memory(const MemoryPlanInput& in) {
   p["weights"] = in.weights_file_bytes > 0 ? 2 * in.weights_file_bytes : 80ull << 20;  // embedded: all 16 convs
   if (in.precision != ComputePrecision::kFloat32) p["weights"] += run.conv_params / 2;  // the 2-byte compute copy
   p["images"] = 2 * image_bytes + style_images;  // content, result
-  p["targets"] = run.content_targets + run.grams * (in.styles.size() + 1);
+  p["targets"] = terms_kept_bytes(in, full_shapes);
   p["activations"] = run.saved;
   p["backward"] = static_cast<uint64_t>(kBackwardFactor * static_cast<double>(run.widest_conv));
   p["optimizer"] = optimizer_bytes(in, image_bytes) + (in.tile_size > 0 ? image_bytes : 0);  // + the summed gradient

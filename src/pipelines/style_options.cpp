@@ -61,7 +61,6 @@ void check_style_masks(const StyleOptions& o, size_t style_count) {
                 " style images: give one --style-mask per --style, in order");
   NST_CHECK(o.style_loss != StyleLoss::kSlicedWasserstein, kUsage,
             "--style-mask works with --style-loss gram or mean-cov, not sliced-wasserstein");
-  NST_CHECK(o.tile_size == 0, kUsage, "--style-mask cannot be tiled: drop --tile-size");
   for (size_t i = 0; i < o.style_masks.size(); ++i) {
     const at::Tensor& m = o.style_masks[i];
     const std::string which = "style mask " + std::to_string(i + 1);

@@ -13,8 +13,7 @@
 #include "nst/memory_plan.h"
 #include "nst/runtime.h"
 #include "pipelines/run_harness.h"
-#include "pipelines/style_objective.h"
-#include "pipelines/tiled_style_objective.h"
+#include "objective/style_objective.h"
 
 namespace nst {
 namespace {
@@ -160,17 +159,10 @@ StyleResult run_style_unguarded(const VggWeights& weights, const at::Tensor& con
                                                   std::max(1, static_cast<int>(std::lround(style.size(3) * ratio))));
       styles_dev.push_back(st.to(device, at::kFloat));
     }
-    // One objective per scale (targets depend on the size); tiled when asked.
-    std::unique_ptr<detail::StyleObjective> whole;
-    std::unique_ptr<detail::TiledStyleObjective> tiled;
-    if (options.tile_size > 0) {
-      tiled = std::make_unique<detail::TiledStyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options);
-    } else {
-      whole = std::make_unique<detail::StyleObjective>(net, content_s.to(device, at::kFloat), styles_dev, options,
-                                                       style_features);
-    }
-    const Objective objective = [&](const at::Tensor& v, at::Tensor& g) { return tiled ? (*tiled)(v, g) : (*whole)(v, g); };
-    const detail::PartsGetter parts = [&] { return tiled ? tiled->parts() : whole->parts(); };
+    // One objective per scale (targets depend on the size); tiled when options.tile_size > 0.
+    detail::StyleObjective scale_objective(net, content_s.to(device, at::kFloat), styles_dev, options, style_features);
+    const Objective objective = [&](const at::Tensor& v, at::Tensor& g) { return scale_objective(v, g); };
+    const detail::PartsGetter parts = [&] { return scale_objective.parts(); };
     // The first scale starts from the init; the others from the previous result upsampled,
     // with a fresh optimizer history (the old pairs describe another image size). A resumed
     // scale starts from the checkpoint's iterate (a copy: the loop edits x in place).
@@ -179,19 +171,19 @@ StyleResult run_style_unguarded(const VggWeights& weights, const at::Tensor& con
                        .to(device)
                        .contiguous();
     optimizer->reset();
-    const bool redraws = whole && options.style_loss == StyleLoss::kSlicedWasserstein && options.sliced_redraw_every > 0;
+    const bool redraws = options.style_loss == StyleLoss::kSlicedWasserstein && options.sliced_redraw_every > 0;
     int scale_iteration = resuming ? resume->iteration - stage_plan(options, s, 0).first : 0;
     if (redraws && scale_iteration >= options.sliced_redraw_every) {  // the directions the run had reached
-      whole->redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
+      scale_objective.redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
     }
     const detail::StepHook redraw = [&](StepResult& step, at::Tensor& xs, std::string&) {
       // Sliced Wasserstein with redraws: new directions change f, so the optimizer's history
       // and its cached f and gradient are stale: restart it, at f(x) under the new directions.
       if (redraws && ++scale_iteration % options.sliced_redraw_every == 0 && step.ok) {
-        whole->redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
+        scale_objective.redraw_directions(static_cast<uint64_t>(scale_iteration / options.sliced_redraw_every));
         optimizer->reset();
         at::Tensor g;
-        step.loss = (*whole)(xs, g);
+        step.loss = scale_objective(xs, g);
       }
       return true;
     };

@@ -8,8 +8,7 @@
 #include "nst/runtime.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "pipelines/style_objective.h"
-#include "pipelines/tiled_style_objective.h"
+#include "objective/style_objective.h"
 
 namespace {
 
@@ -71,7 +70,7 @@ TEST(Cuda, TiledEqualsUntiledOnTheGpu) {
   nst::detail::StyleObjective whole(net, p.content.to(cuda), {p.style.to(cuda)}, p.options);
   nst::StyleOptions tiled_options = p.options;
   tiled_options.tile_size = 32;
-  nst::detail::TiledStyleObjective tiled(net, p.content.to(cuda), {p.style.to(cuda)}, tiled_options);
+  nst::detail::StyleObjective tiled(net, p.content.to(cuda), {p.style.to(cuda)}, tiled_options);
   const at::Tensor x = p.content.to(cuda).contiguous();
   at::Tensor g_whole, g_tiled;
   const double f_whole = whole(x, g_whole), f_tiled = tiled(x, g_tiled);

@@ -58,6 +58,40 @@ TEST(MemoryPlan, HalfPrecisionHistoryHalvesThePairs) {
   EXPECT_EQ(nst::plan_style_memory(in).parts.at("optimizer"), adam);
 }
 
+TEST(MemoryPlan, AShortRunKeepsOnlyItsPairs) {
+  // The 768 px case of issue #12: nst plan's default (--iterations 500: 100 L-BFGS pairs) against
+  // a 3-iteration run predicted 1.31x its measured peak; planned with the run's own --iterations
+  // the two predictions differ by exactly the 97 pairs (2 image-sized vectors each) it never keeps.
+  nst::MemoryPlanInput in = square(768);
+  in.width = 768;
+  in.styles = {{614, 768}};
+  in.iterations = 500;
+  const auto long_run = nst::plan_style_memory(in);
+  in.iterations = 3;
+  const auto short_run = nst::plan_style_memory(in);
+  const uint64_t image = 3ull * 768 * 768 * 4;
+  EXPECT_EQ(long_run.peak_bytes - short_run.peak_bytes, 2 * 97 * image);
+  for (const auto& [part, bytes] : short_run.parts) {
+    if (part != "optimizer") EXPECT_EQ(long_run.parts.at(part), bytes) << part;
+  }
+}
+
+TEST(MemoryPlan, TargetsAreWhatTheTermsKeep) {
+  nst::MemoryPlanInput in = square(256);
+  in.styles = {{256, 256}, {128, 192}};
+  // Gram: per style layer a CxC target and one CxC sum per style image; content: its features.
+  uint64_t want = 256ull * 64 * 64 * 4;  // relu3_1 content target: 256 channels at 64x64
+  for (uint64_t c : {64, 128, 256, 512, 512}) want += c * c * 4 * 3;
+  EXPECT_EQ(nst::plan_style_memory(in).parts.at("targets"), want);
+  // Sliced Wasserstein keeps every style's features of every style layer: far more.
+  in.style_loss = nst::StyleLoss::kSlicedWasserstein;
+  EXPECT_GT(nst::plan_style_memory(in).parts.at("targets"), 4 * want);
+  // Tiled, the targets stay whole-image sized.
+  in.style_loss = nst::StyleLoss::kGram;
+  in.tile_size = 64;
+  EXPECT_EQ(nst::plan_style_memory(in).parts.at("targets"), want);
+}
+
 TEST(MemoryPlan, LargestFittingSideIsTheBoundary) {
   nst::MemoryPlanInput in = square(4000);
   in.width = 3000;  // 4000 x 3000, landscape

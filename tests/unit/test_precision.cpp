@@ -8,7 +8,7 @@
 #include "nst/network.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "pipelines/style_objective.h"
+#include "objective/style_objective.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include "nst/losses.h"
 #include "nst/stylize.h"
 #include "nst/weights.h"
-#include "pipelines/style_objective.h"
-#include "pipelines/tiled_style_objective.h"
+#include "objective/style_objective.h"
+#include "objective/tv_term.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ void expect_same(const nst::VggWeights& weights, const nst::StyleOptions& base, 
   nst::detail::StyleObjective whole(net, content, {style}, base);
   nst::StyleOptions tiled_options = base;
   tiled_options.tile_size = tile;
-  nst::detail::TiledStyleObjective tiled(net, content, {style}, tiled_options);
+  nst::detail::StyleObjective tiled(net, content, {style}, tiled_options);
   ASSERT_GT(tiled.tile_count(x.size(2), x.size(3)), 4u);
   at::Tensor g_whole, g_tiled;
   const double f_whole = whole(x, g_whole), f_tiled = tiled(x, g_tiled);
@@ -147,6 +147,24 @@ TEST(Tiling, MeanCovEqualsTheWholeImageInDoublePrecision) {
   at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64).to(at::kDouble);
   at::Tensor x = (content + 0.1 * at::randn(content.sizes(), at::kDouble)).contiguous();
   expect_same(weights, o, content, style, x, /*tile=*/16, 1e-8);
+}
+
+TEST(Tiling, MaskedStyleEqualsTheWholeImageInDoublePrecision) {
+  // --style-mask through the generic tiled path: each region's statistics summed over the tiles.
+  const nst::VggWeights weights = embedded_as(at::kDouble);
+  at::Tensor content = nst::read_image(kExamples + "chelsea.png", 75).to(at::kDouble);
+  at::Tensor style = nst::read_image(kExamples + "starry_night.jpg", 64).to(at::kDouble);
+  at::Tensor x = (content + 0.1 * at::randn(content.sizes(), at::detail::createCPUGenerator(5), at::kDouble)).contiguous();
+  for (nst::StyleLoss loss : {nst::StyleLoss::kGram, nst::StyleLoss::kMeanCov}) {
+    nst::StyleOptions o;
+    o.style_loss = loss;
+    o.style_weight = nst::default_style_weight(loss, false);
+    o.content_layers = {"relu2_1"};
+    o.style_layers = {"relu1_1", "relu2_1", "relu3_1"};
+    // A soft left-to-right ramp: every tile sees another part of the region.
+    o.style_masks = {at::linspace(0.0, 1.0, 75).view({1, 1, 1, 75}).expand({1, 1, 50, 75}).contiguous()};
+    expect_same(weights, o, content, style, x, /*tile=*/16, 1e-8);
+  }
 }
 
 TEST(Tiling, MeanCovEqualsTheWholeImageInFloat) {
