@@ -19,6 +19,7 @@
 #include "nst/stylize.h"
 #include "nst/weights.h"
 #include "options.h"
+#include "startup_marks.h"
 
 namespace nst::cli {
 namespace {
@@ -123,6 +124,7 @@ int run(StyleArgs& a) {
 
   const int threads = configure_runtime(a.net.threads);
   VggWeights weights = a.net.load();
+  mark_startup("network ready");
   a.weights.apply(o);
   if (a.content_layers_opt->count()) o.content_layers = split_list(a.content_layers, "--content-layers");
   if (a.style_layers_opt->count()) o.style_layers = split_list(a.style_layers, "--style-layers");
@@ -146,6 +148,7 @@ int run(StyleArgs& a) {
   for (const auto& path : a.style_masks) {
     o.style_masks.push_back(read_mask(path, static_cast<int>(content.size(2)), static_cast<int>(content.size(3))));
   }
+  mark_startup("images read");
   check_style_options(o, a.styles.size());  // again, now with the masks' values
   check_style_image_sizes(weights, o, content, styles);
   const uint64_t planned = check_memory(a, weights, o, content, styles);

@@ -7,6 +7,7 @@
 
 #include "nst/error.h"
 #include "nst/memory_plan.h"
+#include "startup_marks.h"
 
 namespace nst::cli {
 
@@ -79,6 +80,13 @@ void TraceWriter::write(const IterationReport& r) {
                          {"evaluations", r.evaluations}, {"total_evaluations", r.total_evaluations},
                          {"step_size", r.step_size}};
   if (!r.event.empty()) line["event"] = r.event;
+  if (!wrote_startup_) {  // the first line: when this process passed its start-up milestones
+    mark_startup("first iteration");
+    nlohmann::json startup = nlohmann::json::object();
+    for (const auto& [name, clock] : startup_marks()) startup[name] = clock;
+    line["startup"] = startup;
+    wrote_startup_ = true;
+  }
   std::fprintf(file_, "%s\n", line.dump().c_str());
   std::fflush(file_);
 }

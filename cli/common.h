@@ -33,10 +33,12 @@ class TraceWriter {
  public:
   explicit TraceWriter(const std::string& path);
   ~TraceWriter();
+  /// One JSON line; the first one also has "startup": {milestone: CLOCK_MONOTONIC seconds}.
   void write(const IterationReport& report);
 
  private:
   FILE* file_ = nullptr;
+  bool wrote_startup_ = false;
 };
 
 }  // namespace nst::cli

@@ -8,9 +8,11 @@
 #include "commands.h"
 #include "common.h"
 #include "nst/error.h"
+#include "startup_marks.h"
 
 int main(int argc, char** argv) {
   using namespace nst::cli;
+  install_startup_marks();  // for --trace: start-up timing (bench/bench_startup.cpp)
   CLI::App app{"nst: neural style transfer and feature inversion (optimization-based, VGG on libtorch)", "nst"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "nst 0.1.0");

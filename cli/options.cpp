@@ -360,7 +360,8 @@ void add_run_flags_with(CLI::App* cmd, RunFlags& f, const std::function<void()>&
   cmd->add_option("--print-every,--print-iter", f.print_every, "Log every N iterations when not on a terminal")
       ->capture_default_str();
   cmd->add_option("--trace", f.trace,
-                  "Write one JSON line per iteration to this file (invert adds events: blur, reset, stall)");
+                  "Write one JSON line per iteration to this file (invert adds events: blur, reset, stall; the first line's "
+                  "\"startup\" has the start-up milestones in CLOCK_MONOTONIC seconds, bench/bench_startup)");
 }
 }  // namespace
 

@@ -25,4 +25,12 @@ struct IterationReport {
 /// Return false to stop the run after this iteration (the abort hook).
 using ProgressCallback = std::function<bool(const IterationReport& report, const at::Tensor& image)>;
 
+/// Start-up milestones, named as a run passes them: "optimization started" (network, images and
+/// targets ready: the first evaluation begins) and "first evaluation" (its loss and gradient
+/// done), once per run (at its first scale). For timing start-up: nst --trace records them,
+/// bench/bench_startup.cpp reads them. Called on the run's thread; keep it quick.
+using MilestoneCallback = std::function<void(const std::string& milestone)>;
+/// Process-wide, like the thread count: a front end's choice. Empty (the default): none.
+void set_milestone_callback(MilestoneCallback callback);
+
 }  // namespace nst

@@ -5,45 +5,15 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <random>
 
+#include "models/seeded_normal.h"
 #include "nst/error.h"
 #include "nst/weights.h"
 
 namespace nst {
 namespace {
 
-// Gaussian samples from mt19937_64 via Box-Muller: unlike std::normal_distribution and
-// at::randn, the sequence is the same on every compiler and libtorch version.
-class SeededNormal {
- public:
-  explicit SeededNormal(uint64_t seed) : engine_(seed) {}
-  float next() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    double u1 = 0;
-    do u1 = uniform(); while (u1 <= 1e-300);
-    const double u2 = uniform();
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    spare_ = static_cast<float>(r * std::sin(2 * M_PI * u2));
-    has_spare_ = true;
-    return static_cast<float>(r * std::cos(2 * M_PI * u2));
-  }
-  at::Tensor tensor(at::IntArrayRef shape) {
-    at::Tensor t = at::empty(shape, at::kFloat);
-    float* p = t.data_ptr<float>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = next();
-    return t;
-  }
-
- private:
-  double uniform() { return double(engine_() >> 11) * (1.0 / 9007199254740992.0); }
-  std::mt19937_64 engine_;
-  bool has_spare_ = false;
-  float spare_ = 0;
-};
+using detail::SeededNormal;
 
 // Sum of octaves of smoothly upsampled noise: amplitude ~ 1/frequency, like photographs.
 at::Tensor calibration_image(SeededNormal& rng, int size) {

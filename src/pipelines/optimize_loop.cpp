@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "util/milestones.h"
+
 namespace nst::detail {
 
 LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& objective, const PartsGetter& parts,
@@ -27,8 +29,18 @@ LoopResult optimize(Optimizer& optimizer, at::Tensor& x, const Objective& object
   const int planned = options.total_iterations > 0 ? options.total_iterations : iterations;
   // A run resumed at the iteration that converged stops there, as the uninterrupted run did.
   if (flat >= kPatience) result.stop = StopReason::kConverged;
+  // A run's first scale marks its start-up milestones (nst/progress.h) around the first evaluation.
+  bool first_evaluation = options.first_iteration == 1 && iterations > 0 && flat < kPatience;
+  const Objective marked = [&](const at::Tensor& xs, at::Tensor& grad) {
+    if (!first_evaluation) return objective(xs, grad);
+    milestone("optimization started");
+    const double value = objective(xs, grad);
+    first_evaluation = false;
+    milestone("first evaluation");
+    return value;
+  };
   for (int it = 1; it <= iterations && flat < kPatience; ++it) {
-    StepResult step = optimizer.step(x, objective);
+    StepResult step = optimizer.step(x, it == 1 ? marked : objective);
     std::string event;
     const bool keep_going = options.hook ? options.hook(step, x, event) : true;
     total_evaluations += step.evaluations;

@@ -66,6 +66,23 @@ TEST(Losses, StyleGradientMatchesFiniteDifferences) {
             1e-5);
 }
 
+// gram_matrix's backward is its own (one GEMM with (gG + gGᵀ)/n): an upstream gradient that is not
+// symmetric, features in channels_last (the network's layout) and create_graph must all be right.
+TEST(Losses, GramBackwardMatchesFiniteDifferencesInEveryLayout) {
+  const at::Tensor weight = random({5, 5}, 30) - 0.5;  // not symmetric
+  const auto f = [&](const at::Tensor& x) { return (nst::gram_matrix(x) * weight).sum(); };
+  EXPECT_LT(gradient_error(f, random({1, 5, 7, 6}, 31)), 1e-5);
+  at::Tensor x = random({1, 5, 7, 6}, 31).requires_grad_(true);
+  at::Tensor channels_last = x.detach().contiguous(at::MemoryFormat::ChannelsLast).requires_grad_(true);
+  const at::Tensor plain = torch::autograd::grad({f(x)}, {x})[0];
+  const at::Tensor cl = torch::autograd::grad({f(channels_last)}, {channels_last})[0];
+  EXPECT_TRUE(cl.is_contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(at::allclose(cl, plain, 1e-12, 1e-14));
+  const at::Tensor graph = torch::autograd::grad({f(x)}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  EXPECT_TRUE(graph.requires_grad());
+  EXPECT_TRUE(at::allclose(graph.detach(), plain, 1e-12, 1e-14));
+}
+
 TEST(Losses, TvGradientMatchesFiniteDifferences) {
   for (double beta : {2.0, 1.5, 1.0}) {
     EXPECT_LT(gradient_error([&](const at::Tensor& x) { return nst::tv_loss(x, beta); }, random({1, 3, 8, 9}, 8)), 1e-5)
