@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Grid marks (docs/QUALITY.md, section 5): how strongly an output's edges sit on a grid locked to
-VGG's pooling (strides 2, 4, 8, 16 px; the windows are anchored at the image's top-left corner, so
-marks they cause repeat at fixed phases).
+"""Grid marks (docs/QUALITY.md, section 5), two figures over the content's flat regions.
+
+1. Pooling grid: how strongly an output's edges sit on a grid locked to VGG's pooling (strides 2,
+4, 8, 16 px; the windows are anchored at the image's top-left corner, so marks they cause repeat at
+fixed phases).
 
 For each stride s, the absolute luminance differences between horizontal neighbours are averaged
 per column phase (x mod s), and those between vertical neighbours per row phase (y mod s), over
@@ -11,6 +13,11 @@ Without a grid every phase gets the same mean edge strength; marks on the grid p
 one phase. The figure per stride is the strongest phase's mean over the mean of all phases, minus
 1, in percent, for columns and rows; a photo (the content itself, printed first) gives the level
 that sampling noise alone reaches.
+
+2. Bars: the share of flat-region pixels on a short straight line (BAR px long) whose luminance
+differs from its BAR px neighbourhood across the line by more than BAR_CONTRAST (0-255), for
+vertical and horizontal lines: the short dark strokes the issue saw on the cat's forehead. A photo
+gives about 0; a stylized image some, from the style's own strokes.
 
 Usage: studies/grid_marks.py CONTENT IMAGE [IMAGE ...]    (numpy and PIL: python3-numpy python3-pil)
 """
@@ -22,6 +29,8 @@ from PIL import Image
 STRIDES = (2, 4, 8, 16)
 FLAT = 0.4  # share of the pixels counted as flat
 WINDOW = 16  # px, of the local standard deviation that decides flatness
+BAR = 9  # px, length of a bar and width of the neighbourhood it is compared with
+BAR_CONTRAST = 25  # 0-255
 MARGIN = 16  # px left out along every edge: strokes parallel to the border (section 2) sit at
 #              fixed rows and columns there and would read as a grid
 
@@ -58,6 +67,27 @@ def phase_excess(edges, mask, phase, s):
     return means.max() / means.mean() - 1
 
 
+def box_1d(y, n, axis):
+    """Mean over n neighbours along one axis (centred, clipped at the edges)."""
+    c = np.cumsum(np.pad(y, [(1, 0) if a == axis else (0, 0) for a in range(2)]), axis=axis)
+    size = y.shape[axis]
+    lo = np.clip(np.arange(size) - n // 2, 0, size)
+    hi = np.clip(np.arange(size) - n // 2 + n, 0, size)
+    take = lambda i: np.take(c, i, axis=axis)
+    count = (hi - lo).reshape([-1 if a == axis else 1 for a in range(2)])
+    return (take(hi) - take(lo)) / count
+
+
+def bars(image_path, content_path):
+    """(vertical, horizontal) bar pixels in percent of the flat region."""
+    y = luminance(image_path)
+    mask = flat_mask(luminance(content_path, Image.open(image_path).size))
+    vertical = box_1d(y - box_1d(y, BAR, 1), BAR, 0)  # off its row neighbours, all along a column
+    horizontal = box_1d(y - box_1d(y, BAR, 0), BAR, 1)
+    share = lambda r: 100 * ((np.abs(r) > BAR_CONTRAST) & mask).sum() / mask.sum()
+    return share(vertical), share(horizontal)
+
+
 def grid_excess(image_path, content_path):
     """{stride: (columns, rows)} excess in percent."""
     y = luminance(image_path)
@@ -78,4 +108,6 @@ if __name__ == "__main__":
     content = sys.argv[1]
     for path in [content] + sys.argv[2:]:
         cells = grid_excess(path, content)
-        print(path, " ".join(f"s{s}={c:.0f}/{r:.0f}%" for s, (c, r) in cells.items()))
+        vertical, horizontal = bars(path, content)
+        print(path, "grid (columns/rows):", " ".join(f"s{s}={c:.0f}/{r:.0f}%" for s, (c, r) in cells.items()),
+              f"| bars (vertical/horizontal): {vertical:.1f}/{horizontal:.1f}%")
