@@ -6,37 +6,13 @@
 #include <functional>
 
 #include "nst/error.h"
+#include "gradient_check.h"
 #include "nst/losses.h"
 
 namespace {
 
-// Max relative error between autograd and central differences at `samples` random coordinates.
-double gradient_error(const std::function<at::Tensor(const at::Tensor&)>& f, at::Tensor x, int samples = 40,
-                      double h = 1e-6) {
-  x = x.to(at::kDouble).detach().requires_grad_(true);
-  at::Tensor analytic = torch::autograd::grad({f(x)}, {x})[0];
-  at::NoGradGuard no_grad;
-  auto gen = at::detail::createCPUGenerator(7);
-  at::Tensor flat = x.view(-1);
-  double worst = 0;
-  for (int s = 0; s < samples; ++s) {
-    const int64_t i = at::randint(flat.numel(), {1}, gen).item<int64_t>();
-    const double original = flat[i].item<double>();
-    flat[i] = original + h;
-    const double up = f(x).item<double>();
-    flat[i] = original - h;
-    const double down = f(x).item<double>();
-    flat[i] = original;
-    const double numeric = (up - down) / (2 * h);
-    const double a = analytic.view(-1)[i].item<double>();
-    worst = std::max(worst, std::abs(a - numeric) / std::max(1e-6, std::abs(a) + std::abs(numeric)));
-  }
-  return worst;
-}
-
-at::Tensor random(at::IntArrayRef shape, uint64_t seed) {
-  return at::rand(shape, at::detail::createCPUGenerator(seed), at::kDouble);
-}
+using nst::test::gradient_error;
+using nst::test::random;
 
 TEST(Losses, GramMatrixMatchesDefinition) {
   at::Tensor f = random({1, 4, 3, 5}, 1);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "gradient_check.h"
 #include "nst/stylize.h"
 #include "objective/content_term.h"
 #include "objective/gram_term.h"
@@ -22,6 +23,8 @@
 
 namespace {
 
+using nst::test::gradient_error;
+using nst::test::random;
 using nst::detail::CoreFeatures;
 using nst::detail::Features;
 using nst::detail::Statistics;
@@ -29,34 +32,6 @@ using nst::detail::Term;
 using nst::detail::Tile;
 
 const std::string kLayer = "relu1_1";  // stride 1: a tile's features are the image's, cut
-
-at::Tensor random(at::IntArrayRef shape, uint64_t seed) {
-  return at::rand(shape, at::detail::createCPUGenerator(seed), at::kDouble);
-}
-
-// Max relative error between autograd and central differences at `samples` random coordinates.
-double gradient_error(const std::function<at::Tensor(const at::Tensor&)>& f, at::Tensor x, int samples = 30,
-                      double h = 1e-6) {
-  x = x.detach().clone().requires_grad_(true);
-  const at::Tensor analytic = torch::autograd::grad({f(x)}, {x})[0];
-  at::NoGradGuard no_grad;
-  auto gen = at::detail::createCPUGenerator(7);
-  at::Tensor flat = x.view(-1);
-  double worst = 0;
-  for (int s = 0; s < samples; ++s) {
-    const int64_t i = at::randint(flat.numel(), {1}, gen).item<int64_t>();
-    const double original = flat[i].item<double>();
-    flat[i] = original + h;
-    const double up = f(x).item<double>();
-    flat[i] = original - h;
-    const double down = f(x).item<double>();
-    flat[i] = original;
-    const double numeric = (up - down) / (2 * h);
-    const double a = analytic.view(-1)[i].item<double>();
-    worst = std::max(worst, std::abs(a - numeric) / std::max(1e-6, std::abs(a) + std::abs(numeric)));
-  }
-  return worst;
-}
 
 // Tiles with cores = crops (stride 1 needs no halo), 3x2 of them over height x width.
 std::vector<Tile> cuts(int64_t height, int64_t width) {
@@ -126,7 +101,7 @@ void expect_term_is_consistent(const std::function<std::unique_ptr<Term>()>& mak
   auto whole = make(), cut = make();
   set_up(*whole, im.content, im.styles, false);
   auto loss = [&](const at::Tensor& f) { return whole->loss(Features{{kLayer, f}}, at::Tensor()); };
-  EXPECT_LT(gradient_error(loss, im.x), 1e-5) << whole->name();  // mean-cov: eigvalsh in the loss
+  EXPECT_LT(gradient_error(loss, im.x, 30), 1e-5) << whole->name();  // mean-cov: eigvalsh in the loss
   const double value = loss(im.x).item<double>();
   EXPECT_GT(value, 0) << whole->name();
   if (!tileable) {
@@ -176,7 +151,7 @@ TEST(Terms, SlicedWassersteinIsDifferentiableButNotTileable) {
 // bands) equal to autograd on the whole image.
 void expect_image_term_is_consistent(Term& term, const at::Tensor& x) {
   auto loss = [&](const at::Tensor& image) { return term.loss({}, image); };
-  EXPECT_LT(gradient_error(loss, x), 1e-6) << term.name();
+  EXPECT_LT(gradient_error(loss, x, 30), 1e-6) << term.name();
   at::Tensor image = x.detach().requires_grad_(true);
   const at::Tensor value = loss(image);
   const at::Tensor want = torch::autograd::grad({value}, {image})[0];
