@@ -7,6 +7,7 @@
 #include "nst/error.h"
 #include "nst/optim.h"
 #include "optim/lbfgs_history.h"
+#include "test_functions.h"
 
 namespace nst {
 namespace {
@@ -59,15 +60,7 @@ TEST(StoredVector, ZeroVectorAndOtherDevice) {
   EXPECT_THROW(make_optimizer(options), Error);
 }
 
-// Extended Rosenbrock as in test_optim.cpp, float32 like an image.
-double rosenbrock(const at::Tensor& x, at::Tensor& g) {
-  const int64_t n = x.size(0);
-  const at::Tensor u = x.slice(0, 0, n, 2), v = x.slice(0, 1, n, 2);
-  const at::Tensor r = v - u * u, w = 1 - u;
-  g.slice(0, 0, n, 2).copy_(-400 * u * r - 2 * w);
-  g.slice(0, 1, n, 2).copy_(200 * r);
-  return (100 * r * r + w * w).sum().item<double>();
-}
+using nst::test::rosenbrock;
 
 TEST(Lbfgs, ReducedPrecisionHistoryStillConverges) {
   for (HistoryPrecision precision : {HistoryPrecision::kFull, HistoryPrecision::kFloat16, HistoryPrecision::kBFloat16}) {

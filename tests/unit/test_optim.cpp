@@ -17,6 +17,7 @@
 #include "nst/error.h"
 #include "nst/optim.h"
 #include "optim/lbfgs.h"
+#include "test_functions.h"
 
 #ifndef NST_SOURCE_DIR
 #define NST_SOURCE_DIR "."  // the real build defines it as the repository root
@@ -39,17 +40,7 @@ class Uniform {
   std::mt19937_64 engine_;
 };
 
-// Extended Rosenbrock: sum over pairs (u, v) of 100 (v - u^2)^2 + (1 - u)^2; minimum at all ones.
-double rosenbrock(const at::Tensor& x, at::Tensor& g) {
-  const int64_t n = x.size(0);
-  const at::Tensor u = x.slice(0, 0, n, 2);
-  const at::Tensor v = x.slice(0, 1, n, 2);
-  const at::Tensor r = v - u * u;
-  const at::Tensor w = 1 - u;
-  g.slice(0, 0, n, 2).copy_(-400 * u * r - 2 * w);
-  g.slice(0, 1, n, 2).copy_(200 * r);
-  return (100 * r * r + w * w).sum().item<double>();
-}
+using nst::test::rosenbrock;
 
 // 0.5 x'Ax - b'x with a dense A.
 struct Quadratic {

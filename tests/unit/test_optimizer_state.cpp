@@ -8,19 +8,12 @@
 
 #include "nst/error.h"
 #include "nst/optim.h"
+#include "test_functions.h"
 
 namespace nst {
 namespace {
 
-// Extended Rosenbrock in float32 (as images are): sum 100 (v - u^2)^2 + (1 - u)^2 over pairs.
-double rosenbrock(const at::Tensor& x, at::Tensor& g) {
-  const int64_t n = x.size(0);
-  const at::Tensor u = x.slice(0, 0, n, 2), v = x.slice(0, 1, n, 2);
-  const at::Tensor r = v - u * u, w = 1 - u;
-  g.slice(0, 0, n, 2).copy_(-400 * u * r - 2 * w);
-  g.slice(0, 1, n, 2).copy_(200 * r);
-  return (100 * r * r + w * w).sum().item<double>();
-}
+using nst::test::rosenbrock;
 
 at::Tensor start_point() {
   auto generator = at::detail::createCPUGenerator(7);
