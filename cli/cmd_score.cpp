@@ -27,7 +27,7 @@ struct ScoreArgs {
   /// Longest side (px) every file is read at; 0 = the first IMAGE's own longest side, so that a
   /// result is judged at the size it was made.
   int size = 0;
-  uint64_t judge_seed = 0;
+  uint64_t judge_seed = 0, sliced_seed = 0;
   int threads = 0;
   bool json = false;
   CLI::Option* judge_seed_opt = nullptr;
@@ -40,6 +40,7 @@ int run(const ScoreArgs& a) {
   ScoreOptions o;
   o.arch = parse_arch(a.model);
   if (a.judge_seed_opt->count()) o.judge_seed = a.judge_seed;
+  o.sliced_seed = a.sliced_seed;
   o.pooling = parse_pooling(a.pooling);
   if (!a.style_layers.empty()) o.style_layers = split_list(a.style_layers, "--style-layers");
   if (!a.content_layers.empty()) o.content_layers = split_list(a.content_layers, "--content-layers");
@@ -70,10 +71,13 @@ int run(const ScoreArgs& a) {
       nlohmann::json j{{"image", path},
                        {"style", r.style},
                        {"content", r.content},
+                       {"style_sliced", r.style_sliced},
                        {"style_distance", r.style_distance},
                        {"content_distance", r.content_distance},
                        {"style_baseline", r.style_baseline},
                        {"content_baseline", r.content_baseline},
+                       {"style_sliced_distance", r.style_sliced_distance},
+                       {"style_sliced_baseline", r.style_sliced_baseline},
                        {"style_layers", r.style_layers},
                        {"content_layers", r.content_layers},
                        {"width", judge.width()},
@@ -81,7 +85,8 @@ int run(const ScoreArgs& a) {
                        {"judge", judge.weights().source + ", " + to_string(o.pooling) + " pooling"}};
       std::printf("%s\n", j.dump().c_str());
     } else {
-      std::printf("%s style=%.4f content=%.4f\n", path.c_str(), r.style, r.content);
+      std::printf("%s style=%.4f content=%.4f style_sliced=%.4f\n", path.c_str(), r.style, r.content,
+                  r.style_sliced);
     }
     std::fflush(stdout);
   }
@@ -96,7 +101,8 @@ void add_score_command(CLI::App& app, std::function<int()>& action) {
   CLI::App* cmd = app.add_subcommand(
       "score",
       "Judge images with a network the optimizer did not see: style 0 = the style's Gram matrices, 1 = no closer "
-      "than the content photo; content 0 = the content's features, 1 = as far as the style image");
+      "than the content photo; content 0 = the content's features, 1 = as far as the style image; style_sliced: the "
+      "style by the sliced Wasserstein distance, on style's scale");
   add_content_image(cmd, a->content)->required();
   // One value per --style, so that the IMAGE arguments after it are not taken as styles.
   add_style_images(cmd, a->styles)
@@ -116,6 +122,9 @@ void add_score_command(CLI::App& app, std::function<int()>& action) {
                                           std::to_string(EmbeddedNetOptions{}.seed) + ")");
   a->judge_seed = d.judge_seed;
   a->judge_seed_opt->capture_default_str();
+  a->sliced_seed = d.sliced_seed;
+  cmd->add_option("--sliced-seed", a->sliced_seed, "Seed of the judge's random directions for style_sliced")
+      ->capture_default_str();
   add_pooling(cmd, a->pooling, to_string(d.pooling));
   add_style_layers(cmd, a->style_layers, join(d.style_layers));
   add_content_layers(cmd, a->content_layers, join(d.content_layers));

@@ -25,7 +25,7 @@ CONTENTS=(astronaut.png chelsea.png rocket.jpg building.jpg)
 STYLES=(starry_night.jpg shipwreck.jpg gravel.png)
 mkdir -p "$OUT"
 TABLE="$OUT/panel.csv"
-echo "variant,content,style,judge_style,judge_content,loss,seconds" > "$TABLE"
+echo "variant,content,style,judge_style,judge_content,judge_style_sliced,loss,seconds" > "$TABLE"
 
 for variant in "${VARIANTS[@]}"; do
   name=${variant%%=*}
@@ -44,8 +44,9 @@ for variant in "${VARIANTS[@]}"; do
       score=$("$NST" score --threads "$THREADS" -c "$IMAGES/$content" -s "$IMAGES/$style" "$out")
       judge_style=$(sed -n 's/.* style=\([0-9.e+-]*\).*/\1/p' <<<"$score")
       judge_content=$(sed -n 's/.* content=\([0-9.e+-]*\).*/\1/p' <<<"$score")
-      echo "$name,${content%.*},${style%.*},$judge_style,$judge_content,$loss,$seconds" >> "$TABLE"
-      echo "$name $pair: judge style $judge_style content $judge_content, loss $loss, ${seconds}s" >&2
+      judge_sliced=$(sed -n 's/.* style_sliced=\([0-9.e+-]*\).*/\1/p' <<<"$score")
+      echo "$name,${content%.*},${style%.*},$judge_style,$judge_content,$judge_sliced,$loss,$seconds" >> "$TABLE"
+      echo "$name $pair: judge style $judge_style content $judge_content sliced $judge_sliced, loss $loss, ${seconds}s" >&2
       tiles+=("$pair=$out")
     done
   done
@@ -56,13 +57,13 @@ done
 python3 - "$TABLE" > "$OUT/panel.md" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-print("| variant | pair | judge style | judge content | loss | s |\n|---|---|---:|---:|---:|---:|")
+print("| variant | pair | judge style | judge content | judge style (sliced) | loss | s |\n|---|---|---:|---:|---:|---:|---:|")
 for r in rows:
-    print(f"| {r['variant']} | {r['content']}+{r['style']} | {r['judge_style']} | {r['judge_content']} | {r['loss']} | {r['seconds']} |")
-print("\n| variant | median judge style | median judge content | median s |\n|---|---:|---:|---:|")
+    print(f"| {r['variant']} | {r['content']}+{r['style']} | {r['judge_style']} | {r['judge_content']} | {r['judge_style_sliced']} | {r['loss']} | {r['seconds']} |")
+print("\n| variant | median judge style | median judge content | median judge style (sliced) | median s |\n|---|---:|---:|---:|---:|")
 for v in dict.fromkeys(r["variant"] for r in rows):
     sel = [r for r in rows if r["variant"] == v]
     med = lambda k: statistics.median(float(r[k]) for r in sel if r[k])
-    print(f"| {v} | {med('judge_style'):.4f} | {med('judge_content'):.4f} | {med('seconds'):.1f} |")
+    print(f"| {v} | {med('judge_style'):.4f} | {med('judge_content'):.4f} | {med('judge_style_sliced'):.4f} | {med('seconds'):.1f} |")
 EOF
 cat "$OUT/panel.md"

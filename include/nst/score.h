@@ -33,6 +33,11 @@ struct ScoreOptions {
   std::vector<double> style_layer_weights;    ///< per style layer; empty = all equal (1/N)
   std::vector<double> content_layer_weights;  ///< per content layer; empty = all equal (1/N)
   std::vector<double> style_blend;            ///< per style image; empty = equal; normalized to sum 1
+  /// Seed of the judge's sliced-Wasserstein directions (C per style layer, drawn once): a second
+  /// style measure that compares whole feature distributions, not only second moments as Gram
+  /// matrices do, so a style loss that is not Gram (mean-cov, sliced) is not judged by its
+  /// competitor's statistic alone. Not StyleOptions' seed: the optimizer never saw these directions.
+  uint64_t sliced_seed = 11;
   /// Drop a uniform frame (scan border) of each style image first, as nst style does by default
   /// (trim_uniform_border): the frame is not the style.
   bool trim_style_borders = true;
@@ -54,6 +59,14 @@ struct ScoreResult {
   /// D_c(x) = Σ_l w_l ‖F_l(x) − F_l(C)‖² / ‖F_l(C)‖².
   double content_distance = 0;
   double style_baseline = 0;    ///< D_s(content), the denominator of style
+  /// D_sw(image) / D_sw(content): the same scale as style (0 = the style's feature distributions
+  /// along the judge's random directions, 1 = no closer than the content photo), measured by the
+  /// sliced Wasserstein distance instead of Gram matrices.
+  double style_sliced = 0;
+  /// D_sw(x) = Σ_l w_l Σ (sort(Pᵀ F_l(x)) − Q_l)² / Σ Q_l², Q_l the style's quantiles along the
+  /// same directions P (the blend-weighted mixture's for several styles).
+  double style_sliced_distance = 0;
+  double style_sliced_baseline = 0;  ///< D_sw(content), the denominator of style_sliced
   double content_baseline = 0;  ///< D_c(style resized), the denominator of content
   std::map<std::string, double> style_layers;    ///< per layer ‖ΔG‖²/‖G(S)‖², unweighted
   std::map<std::string, double> content_layers;  ///< per layer ‖ΔF‖²/‖F(C)‖², unweighted

@@ -168,6 +168,7 @@ def score(
     style_layers: Layers = ...,
     content_layers: Layers = ...,
     style_blend: Numbers = ...,
+    sliced_seed: int = ...,
 ) -> Dict[str, Any]: ...
 
 class Judge:
@@ -185,6 +186,7 @@ class Judge:
         style_layers: Layers = ...,
         content_layers: Layers = ...,
         style_blend: Numbers = ...,
+        sliced_seed: int = ...,
     ) -> None: ...
     def score(self, image: AnyImage) -> Dict[str, Any]: ...
     @property

@@ -43,6 +43,9 @@ py::dict score(const Judge& judge, const at::Tensor& image) {
   d["content_distance"] = r.content_distance;
   d["style_baseline"] = r.style_baseline;
   d["content_baseline"] = r.content_baseline;
+  d["style_sliced"] = r.style_sliced;
+  d["style_sliced_distance"] = r.style_sliced_distance;
+  d["style_sliced_baseline"] = r.style_sliced_baseline;
   d["style_layers"] = py::cast(r.style_layers);
   d["content_layers"] = py::cast(r.content_layers);
   return d;

@@ -180,6 +180,7 @@ OptionTable<ScoreOptions> make_score_table() {
   t.layers("style_layers", &O::style_layers, "the judge's style layers");
   t.layers("content_layers", &O::content_layers, "the judge's content layers");
   t.value("style_blend", &O::style_blend, "list[float]", "weight per style image (empty: equal)");
+  t.value("sliced_seed", &O::sliced_seed, "int", "seed of the judge's sliced-Wasserstein directions");
   return t;
 }
 

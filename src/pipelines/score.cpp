@@ -64,7 +64,9 @@ struct Judge::Impl {
   std::vector<double> style_weights, content_weights;
   std::map<std::string, at::Tensor> content_targets;  // F_l(C)
   std::map<std::string, at::Tensor> style_targets;    // blended G_l(S)
-  double style_baseline = 0, content_baseline = 0;
+  std::map<std::string, at::Tensor> directions;       // P_l, C x C, fixed by options.sliced_seed
+  std::map<std::string, at::Tensor> style_quantiles;  // Q_l, C x (H·W at the content's size)
+  double style_baseline = 0, content_baseline = 0, sliced_baseline = 0;
 
   // The image at the content's size: resized only when its size differs, in the constructor's
   // baselines and in score() alike, so that the style image scores content = 1 exactly.
@@ -83,6 +85,9 @@ struct Judge::Impl {
       const double d = relative_distance(gram_matrix(features.at(name)), style_targets.at(name));
       r.style_layers[name] = d;
       r.style_distance += style_weights[i] * d;
+      r.style_sliced_distance +=
+          style_weights[i] * relative_distance(sorted_projections(features.at(name), directions.at(name)),
+                                               style_quantiles.at(name));
     }
     for (size_t i = 0; i < options.content_layers.size(); ++i) {
       const auto& name = options.content_layers[i];
@@ -132,9 +137,20 @@ Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at
   const at::Tensor c = content.to(at::kFloat).contiguous();
   const auto content_features = m.net->forward(c);
   for (const auto& name : options.content_layers) m.content_targets[name] = content_features.at(name).clone();
+  // Sliced targets: the styles' projections pooled into one weighted sample per layer (each
+  // position of style s weighs share_s / its position count), read at the content's positions.
+  std::map<std::string, std::vector<at::Tensor>> projected, sample_weights;
+  for (size_t i = 0; i < options.style_layers.size(); ++i) {
+    const auto& name = options.style_layers[i];
+    m.directions[name] = random_directions(content_features.at(name).size(1), content_features.at(name).size(1),
+                                           options.sliced_seed + i);
+  }
   for (size_t s = 0; s < styles.size(); ++s) {
     const auto features = m.net->forward(styles[s].to(at::kFloat).contiguous());
     for (const auto& name : options.style_layers) {
+      const at::Tensor p = sorted_projections(features.at(name), m.directions.at(name));
+      projected[name].push_back(p);
+      sample_weights[name].push_back(at::full({p.size(1)}, shares[s] / static_cast<double>(p.size(1)), at::kFloat));
       at::Tensor g = gram_matrix(features.at(name)) * shares[s];
       auto it = m.style_targets.find(name);
       if (it == m.style_targets.end()) {
@@ -144,13 +160,20 @@ Judge::Judge(VggWeights weights, const at::Tensor& content, const std::vector<at
       }
     }
   }
+  for (const auto& name : options.style_layers) {
+    const at::Tensor& f = content_features.at(name);
+    m.style_quantiles[name] =
+        weighted_quantiles(at::cat(projected[name], 1), at::cat(sample_weights[name]), f.size(2) * f.size(3));
+  }
   // Baselines through the same code path as score(), so the content scores style = 1 exactly.
-  m.style_baseline = m.distances(c).style_distance;
+  const ScoreResult of_content = m.distances(c);
+  m.style_baseline = of_content.style_distance;
+  m.sliced_baseline = of_content.style_sliced_distance;
   for (size_t s = 0; s < styles.size(); ++s) {
     m.content_baseline +=
         shares[s] * m.distances(m.at_content_size(styles[s])).content_distance;
   }
-  NST_CHECK(m.style_baseline > 0 && m.content_baseline > 0, kUsage,
+  NST_CHECK(m.style_baseline > 0 && m.sliced_baseline > 0 && m.content_baseline > 0, kUsage,
             "the judge cannot tell the content image from the style image: the scores would be 0/0");
 }
 
@@ -165,6 +188,8 @@ ScoreResult Judge::score(const at::Tensor& image) const {
   r.style_baseline = m.style_baseline;
   r.content_baseline = m.content_baseline;
   r.style = r.style_distance / m.style_baseline;
+  r.style_sliced_baseline = m.sliced_baseline;
+  r.style_sliced = r.style_sliced_distance / m.sliced_baseline;
   r.content = r.content_distance / m.content_baseline;
   return r;
 }

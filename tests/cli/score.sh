@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `nst score`: one line per image (the content scores style=1 content=0, the style style~0
-# content=1), --json lines parse, exit codes 2 (usage) and 1 (runtime) with one-line errors,
+# `nst score`: one line per image (the content scores style=1 content=0 style_sliced=1, the
+# style style~0 content=1), --json lines parse, exit codes 2 (usage) and 1 (runtime) with one-line errors,
 # and no file is ever written. Usage: score.sh NST_BINARY SOURCE_DIR
 source "$(dirname "$0")/common.bash"
 
@@ -14,8 +14,9 @@ before=$(cd "$SRC/examples" && ls -l --time-style=full-iso; sha256sum ./*)
   || { fail "score text: exit $?"; cat "$TMP/err"; }
 cat "$TMP/out"
 [ "$(grep -c . "$TMP/out")" -eq 2 ] || fail "want 2 lines"
-grep -qx "$C style=1.0000 content=0.0000" "$TMP/out" || fail "content line"
-grep -q "^$S style=0\.[0-2][0-9]* content=1.0000\$" "$TMP/out" || fail "style line (style below 0.3, content 1)"
+grep -qx "$C style=1.0000 content=0.0000 style_sliced=1.0000" "$TMP/out" || fail "content line"
+grep -q "^$S style=0\.[0-2][0-9]* content=1.0000 style_sliced=0\.[0-4][0-9]*\$" "$TMP/out" \
+  || fail "style line (style below 0.3, content 1, sliced style below 0.5)"
 [ ! -s "$TMP/err" ] || { fail "stderr not empty"; cat "$TMP/err"; }
 
 # JSON lines; two styles (repeated --style, then the images: one value per --style).
@@ -27,6 +28,7 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 assert len(rows) == 2, rows
 c, b = rows
 assert c["image"].endswith("chelsea.png") and c["style"] == 1.0 and c["content"] == 0.0, c
+assert c["style_sliced"] == 1.0 and c["style_sliced_baseline"] > 0, c
 assert 0 < b["style"] < 1 and b["content"] > 0, b
 for r in rows:
     assert set(r["style_layers"]) == {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"}, r

@@ -37,6 +37,7 @@ def test_score_equals_nst_score(cli, tmp_path):
     expected = json.loads(out.stdout)
     got = nst.score(nst.read_image(content, SIZE), nst.read_image(content, SIZE), nst.read_image(style, SIZE))
     assert got["style"] == expected["style"] and got["content"] == expected["content"]
+    assert got["style_sliced"] == expected["style_sliced"]
 
 
 def test_judge_scores_many_images_as_nst_score(cli):
@@ -51,4 +52,5 @@ def test_judge_scores_many_images_as_nst_score(cli):
     judge = nst.Judge(nst.read_image(content, SIZE), nst.read_image(style, SIZE))
     for image, want in zip(images, expected):
         got = judge.score(nst.read_image(image, SIZE))
-        assert (got["style"], got["content"]) == (want["style"], want["content"]), image
+        assert (got["style"], got["content"], got["style_sliced"]) == (want["style"], want["content"],
+                                                                   want["style_sliced"]), image

@@ -63,7 +63,9 @@ TEST(Score, ContentScoresZeroContentAndOneStyleExactly) {
   EXPECT_EQ(r.content, 0.0);
   EXPECT_EQ(r.content_distance, 0.0);
   EXPECT_EQ(r.style, 1.0);
+  EXPECT_EQ(r.style_sliced, 1.0);
   EXPECT_GT(r.style_baseline, 0.0);
+  EXPECT_GT(r.style_sliced_baseline, 0.0);
   EXPECT_EQ(r.style_layers.size(), 5u);
   EXPECT_EQ(r.content_layers.size(), 2u);
 }
@@ -73,6 +75,8 @@ TEST(Score, StyleScoresZeroStyleAgainstItselfAndOneContent) {
   const nst::Judge judge(judge_net(), im.content, {im.style});
   const nst::ScoreResult r = judge.score(im.style);
   EXPECT_NEAR(r.style, 0.0, 1e-9);
+  // Same size: the quantiles are the style's own sorted projections (up to interpolation rounding).
+  EXPECT_NEAR(r.style_sliced, 0.0, 1e-6);
   EXPECT_EQ(r.content, 1.0);  // the style at the content's size is the content baseline itself
   for (const auto& [name, d] : r.style_layers) EXPECT_NEAR(d, 0.0, 1e-9) << name;
 }
@@ -98,12 +102,16 @@ TEST(Score, BlendOfTwoStylesIsSymmetric) {
   const nst::ScoreResult y = nst::score_image(judge_net(), im.style, im.content, {im.style2, im.style}, ba);
   EXPECT_NEAR(x.style, y.style, 1e-9 * std::max(1.0, x.style));
   EXPECT_NEAR(x.content, y.content, 1e-9 * std::max(1.0, x.content));
+  EXPECT_NEAR(x.style_sliced, y.style_sliced, 1e-6 * std::max(1.0, x.style_sliced));
   // Equal blend: each style alone is half-way in Gram space, so neither scores 0.
   const nst::Judge judge(judge_net(), im.content, {im.style, im.style2});
   const double s1 = judge.score(im.style).style, s2 = judge.score(im.style2).style;
   EXPECT_GT(s1, 0.0);
   EXPECT_GT(s2, 0.0);
   EXPECT_EQ(judge.score(im.content).style, 1.0);
+  // The mixture's quantiles are neither style's own: each alone is part-way, as with Grams.
+  EXPECT_GT(judge.score(im.style).style_sliced, 0.0);
+  EXPECT_LT(judge.score(im.style).style_sliced, 1.0);
 }
 
 TEST(Score, GramOptimizedImageUnderSameAndDifferentJudge) {
@@ -124,6 +132,8 @@ TEST(Score, GramOptimizedImageUnderSameAndDifferentJudge) {
     EXPECT_LT(r->style, 1.0);  // 20 iterations move the image towards the style under any judge
     EXPECT_GT(r->content, 0.0);
     EXPECT_LT(r->content, 1.0);  // started from the content: still closer to it than the style is
+    EXPECT_GT(r->style_sliced, 0.0);
+    EXPECT_LT(r->style_sliced, 1.0);  // the distributions move towards the style's too
   }
   // Here (64 px, 20 iterations) the other judge rates the result worse, 0.117 vs 0.067, but that
   // is not asserted: at 128 px / 30 iterations (README) the two judges agree within 10 %.
