@@ -70,22 +70,25 @@ std::optional<std::vector<at::Tensor>> read_tensor_cache(const std::string& path
     if (!read_exactly(file.fd, found.data(), found.size()) || found != expected) return std::nullopt;
     std::vector<uint64_t> sums(shapes.size());
     if (!read_exactly(file.fd, sums.data(), sums.size() * sizeof(uint64_t))) return std::nullopt;
-    std::vector<at::Tensor> tensors;
     size_t payload = 0;
     for (const auto& shape : shapes) {
-      tensors.push_back(at::empty(shape, at::kFloat));
-      payload += tensors.back().numel() * sizeof(float);
+      size_t numel = 1;
+      for (int64_t d : shape) numel *= static_cast<size_t>(d);
+      payload += numel * sizeof(float);
     }
     struct stat st {};
     if (::fstat(file.fd, &st) != 0 ||
         static_cast<size_t>(st.st_size) != expected.size() + sums.size() * sizeof(uint64_t) + payload) {
       return std::nullopt;  // short (an interrupted copy) or with something appended
     }
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      at::Tensor& t = tensors[i];
+    // One read(2) per tensor straight into its storage, then its checksum.
+    std::vector<at::Tensor> tensors;
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      at::Tensor t = at::empty(shapes[i], at::kFloat);
       if (!read_exactly(file.fd, t.data_ptr(), t.numel() * sizeof(float)) || checksum(t) != sums[i]) {
         return std::nullopt;
       }
+      tensors.push_back(std::move(t));
     }
     return tensors;
   } catch (...) {
