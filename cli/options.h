@@ -81,7 +81,7 @@ CLI::Option* add_model(CLI::App* cmd, std::string& model, VggArch default_arch);
 CLI::Option* add_pooling(CLI::App* cmd, std::string& pooling, const std::string& default_pooling);
 CLI::Option* add_preprocess(CLI::App* cmd, std::string& preprocess);  // also nst weights convert/fetch
 CLI::Option* add_precision(CLI::App* cmd, std::string& precision, ComputePrecision default_precision);
-/// --no-network-cache (network group, score): the embedded network generated anew, not read from
+/// --no-network-cache (network group, score, compare): the embedded network generated anew, not read from
 /// or written to the cache folder.
 CLI::Option* add_no_network_cache(CLI::App* cmd, bool& no_network_cache);
 /// Where the embedded network is cached: weight_cache_dir(), or "" (no cache) when the flag is
