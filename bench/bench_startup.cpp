@@ -1,7 +1,8 @@
 // bench_startup: how long a new `nst` process takes to get going, as a batch or video user meets
 // it. Runs the real binary as child processes (fork/exec) and reads the start-up milestones that
 // `nst style --trace` writes into its first line (CLOCK_MONOTONIC seconds, cli/startup_marks.h),
-// against the moment before the fork. See bench/README.md.
+// against the moment before the fork. The embedded network's cache is the bench's own folder
+// ($NST_CACHE_DIR of the children), never the user's. See bench/README.md.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,13 +31,16 @@ struct Args {
   int size = 256;
   int runs = 5;
   int threads = 0;  // 0: nst's default
+  // warm: the network read from its cache file; cold: the file removed before every run (generated
+  // and written, as on a first run); off: --no-network-cache (generated, nothing written).
+  std::string network_cache = "warm";
   std::string json_path = "bench_startup.json";
 };
 
 [[noreturn]] void usage(const std::string& message) {
   std::cerr << "bench_startup: " << message << "\n"
             << "usage: bench_startup --content IMG --style IMG [--nst build/nst] [--size 256] [--runs 5]\n"
-            << "                     [--threads 0] [--json bench_startup.json]\n";
+            << "                     [--threads 0] [--network-cache warm|cold|off] [--json bench_startup.json]\n";
   std::exit(2);
 }
 
@@ -61,11 +65,15 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--size") a.size = number();
     else if (flag == "--runs") a.runs = number();
     else if (flag == "--threads") a.threads = number();
+    else if (flag == "--network-cache") a.network_cache = value();
     else if (flag == "--json") a.json_path = value();
     else usage("unknown argument " + flag);
   }
   if (a.content.empty() || a.style.empty()) usage("--content and --style are required");
   if (a.runs < 1) usage("--runs must be >= 1");
+  if (a.network_cache != "warm" && a.network_cache != "cold" && a.network_cache != "off") {
+    usage("--network-cache must be warm, cold or off, got '" + a.network_cache + "'");
+  }
   return a;
 }
 
@@ -101,7 +109,7 @@ const std::vector<std::string> kPhases = {"main entered",         "network ready
                                           "exit"};
 const std::map<std::string, std::string> kMeaning = {
     {"main entered", "shared libraries loaded, static initialisers run"},
-    {"network ready", "embedded network generated and calibrated"},
+    {"network ready", "embedded network read from its cache, or generated and calibrated"},
     {"images read", "content and style decoded and resized"},
     {"optimization started", "style targets (Gram matrices) and content targets done"},
     {"first evaluation", "first loss + gradient done"},
@@ -116,6 +124,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("bench_startup_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string trace = (dir / "trace.jsonl").string(), output = (dir / "out.png").string();
+  const std::filesystem::path cache = dir / "cache";
+  ::setenv("NST_CACHE_DIR", cache.c_str(), 1);  // inherited by every child
 
   std::vector<std::string> style = {a.nst, "style", "--content", a.content, "--style", a.style, "--size",
                                     std::to_string(a.size), "--iterations", "1", "--trace", trace, "-o", output};
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
     style.push_back("--threads");
     style.push_back(std::to_string(a.threads));
   }
+  if (a.network_cache == "off") style.push_back("--no-network-cache");
   std::map<std::string, std::vector<double>> seconds;  // phase -> one value per run
   std::vector<double> help_seconds, evaluations;
   try {
@@ -132,6 +143,7 @@ int main(int argc, char** argv) {
       const double help_start = monotonic_now();
       help_seconds.push_back(run_child({a.nst, "--help"}) - help_start);
       std::filesystem::remove(trace);
+      if (a.network_cache == "cold") std::filesystem::remove_all(cache);
       const double start = monotonic_now();
       const double end = run_child(style);
       std::ifstream in(trace);
@@ -154,8 +166,9 @@ int main(int argc, char** argv) {
 
   json out = {{"nst", a.nst},          {"content", a.content}, {"style", a.style},
               {"size", a.size},        {"runs", a.runs},       {"threads", a.threads},
-              {"cpu", nst::bench::cpu_model()}};
-  std::printf("nst start-up, %d px, 1 iteration, median of %d runs (s since launch)\n\n", a.size, a.runs);
+              {"network_cache", a.network_cache}, {"cpu", nst::bench::cpu_model()}};
+  std::printf("nst start-up, %d px, 1 iteration, network cache %s, median of %d runs (s since launch)\n\n", a.size,
+              a.network_cache.c_str(), a.runs);
   std::printf("| phase | median s | min s | max s | step s | what is done |\n|---|---|---|---|---|---|\n");
   double previous = 0;
   for (const auto& phase : kPhases) {

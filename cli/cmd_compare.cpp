@@ -37,6 +37,7 @@ struct CompareArgs {
   std::string problem = "style", content, style, image, layers, outdir, setups = kDefaultSetups, device;
   int size = 0, iterations = 0, threads = 0;
   uint64_t seed = 0;
+  bool no_network_cache = false;
 };
 
 /// One optimizer configuration, parsed from its name.
@@ -293,7 +294,9 @@ int run(CompareArgs& a) {
   NST_CHECK(plot_driver_available(&why), kResource, why);
 
   const int threads = configure_runtime(a.threads);
-  VggWeights weights = load_weights("embedded", VggArch::kVgg19);
+  EmbeddedNetOptions embedded;
+  embedded.cache_dir = network_cache_dir(a.no_network_cache);
+  VggWeights weights = make_embedded_vgg(embedded);
   StyleOptions so = style_defaults("embedded");  // as `nst style` uses them
   InvertOptions io;
   at::Tensor content, style_image, image;
@@ -412,6 +415,7 @@ void add_compare_command(CLI::App& app, std::function<int()>& action) {
       ->capture_default_str();
   add_seed(cmd, a->seed, defaults_style.seed);
   add_threads(cmd, a->threads);
+  add_no_network_cache(cmd, a->no_network_cache);
   add_device(cmd, a->device, defaults_style.device);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

@@ -29,7 +29,7 @@ struct ScoreArgs {
   int size = 0;
   uint64_t judge_seed = 0, sliced_seed = 0;
   int threads = 0;
-  bool json = false;
+  bool json = false, no_network_cache = false;
   CLI::Option* judge_seed_opt = nullptr;
 };
 
@@ -52,7 +52,8 @@ int run(const ScoreArgs& a) {
   check_layer_names(o.arch, o.content_layers);
   configure_runtime(a.threads);
 
-  VggWeights weights = a.weights == "embedded" ? default_judge_weights(o) : load_weights(a.weights, o.arch);
+  VggWeights weights = a.weights == "embedded" ? default_judge_weights(o, network_cache_dir(a.no_network_cache))
+                                               : load_weights(a.weights, o.arch);
   int size = a.size;
   if (size == 0) {
     const ImageInfo info = probe_image(a.images.at(0));
@@ -129,6 +130,7 @@ void add_score_command(CLI::App& app, std::function<int()>& action) {
   add_style_layers(cmd, a->style_layers, join(d.style_layers));
   add_content_layers(cmd, a->content_layers, join(d.content_layers));
   add_threads(cmd, a->threads);
+  add_no_network_cache(cmd, a->no_network_cache);
   add_json(cmd, a->json);
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

@@ -81,12 +81,19 @@ CLI::Option* add_model(CLI::App* cmd, std::string& model, VggArch default_arch);
 CLI::Option* add_pooling(CLI::App* cmd, std::string& pooling, const std::string& default_pooling);
 CLI::Option* add_preprocess(CLI::App* cmd, std::string& preprocess);  // also nst weights convert/fetch
 CLI::Option* add_precision(CLI::App* cmd, std::string& precision, ComputePrecision default_precision);
+/// --no-network-cache (network group, score, compare): the embedded network generated anew, not read from
+/// or written to the cache folder.
+CLI::Option* add_no_network_cache(CLI::App* cmd, bool& no_network_cache);
+/// Where the embedded network is cached: weight_cache_dir(), or "" (no cache) when the flag is
+/// given or no folder is known (no $NST_CACHE_DIR, $XDG_CACHE_HOME or $HOME).
+std::string network_cache_dir(bool no_network_cache);
 
-// ---- The network: --model --weights --preprocess --pooling --device --precision --no-tf32 --threads.
+// ---- The network: --model --weights --preprocess --pooling --device --precision --no-tf32 --threads
+// --no-network-cache.
 struct NetworkFlags {
   std::string model, weights, preprocess, pooling, padding, device, precision;
   int threads = 0;
-  bool no_tf32 = false;
+  bool no_tf32 = false, no_network_cache = false;
 
   bool embedded() const { return weights == "embedded"; }
   /// Loads --weights (embedded, a name or a file) as a --model network with --preprocess.

@@ -43,8 +43,9 @@ struct ScoreOptions {
   bool trim_style_borders = true;
 };
 
-/// The judge's weights for these options: the embedded VGG with options.judge_seed.
-VggWeights default_judge_weights(const ScoreOptions& options = {});
+/// The judge's weights for these options: the embedded VGG with options.judge_seed, read from
+/// and written to `network_cache_dir` when given (EmbeddedNetOptions::cache_dir).
+VggWeights default_judge_weights(const ScoreOptions& options = {}, const std::string& network_cache_dir = "");
 
 /// Scores of one image; 0 is perfect for both.
 struct ScoreResult {

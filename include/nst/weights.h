@@ -50,10 +50,20 @@ struct EmbeddedNetOptions {
   uint64_t seed = 20170101;  ///< the network is a pure function of this seed
   VggArch arch = VggArch::kVgg19;
   Padding padding = Padding::kReflect;  ///< no dark frame from zero padding
+  /// Folder of a cache of the generated network (generating costs ~0.6 s, reading ~0.05 s); ""
+  /// (the default): no cache, always generated. The CLI passes weight_cache_dir().
+  std::string cache_dir;
 };
 /// A VGG-shaped network with seeded random filters, each layer rescaled so that its mean ReLU
-/// activation on a natural-image-like (1/f spectrum) calibration image is 1.
+/// activation on a natural-image-like (1/f spectrum) calibration image is 1. With a cache_dir,
+/// read from embedded_net_cache_path() when that holds this very network, else generated and
+/// written there (atomically; a missing, damaged or stale file, or a folder that cannot be
+/// written, only costs the generation). Cached or not, the same weights bit for bit.
 VggWeights make_embedded_vgg(const EmbeddedNetOptions& options = {});
+/// The cache file of make_embedded_vgg(options) in options.cache_dir ("" without one), named by
+/// arch, seed, generator version and libtorch's current intra-op thread count: the calibration's
+/// float sums, hence the last bit of the weights, depend on that count.
+std::string embedded_net_cache_path(const EmbeddedNetOptions& options);
 
 /// A weight file read into memory, and the input convention it implies.
 struct WeightFile {
@@ -71,5 +81,9 @@ WeightFile read_weight_file(const std::string& path);
 /// "embedded" -> make_embedded_vgg(); otherwise a file path (format detected from content).
 /// `preprocess` overrides the file's convention when non-empty ("caffe" | "torchvision").
 VggWeights load_weights(const std::string& spec, VggArch arch, const std::string& preprocess_override = "");
+/// As above, "embedded" being make_embedded_vgg(embedded) (its arch, seed and cache_dir); a file
+/// is read as above.
+VggWeights load_weights(const std::string& spec, const EmbeddedNetOptions& embedded,
+                        const std::string& preprocess_override = "");
 
 }  // namespace nst

@@ -3,10 +3,17 @@
 // (He et al. 2016; ALGORITHMS.md section 5), so each layer is rescaled to mean ReLU output 1
 // on a calibration image with natural-image statistics (1/f amplitude spectrum).
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#if __has_include(<torch/version.h>)
+#include <torch/version.h>
+#endif
 
 #include "models/seeded_normal.h"
+#include "models/tensor_cache_file.h"
 #include "nst/error.h"
 #include "nst/weights.h"
 
@@ -14,6 +21,16 @@ namespace nst {
 namespace {
 
 using detail::SeededNormal;
+
+// Bump when generation or calibration changes in any way that changes a weight: cache files
+// of the old generator are then ignored and rewritten.
+constexpr int kGeneratorVersion = 1;
+
+// conv_k's filter bank: block b has min(64 * 2^(b-1), 512) output channels.
+int64_t out_channels(const std::string& conv_name) {
+  const int block = conv_name[4] - '0';
+  return std::min<int64_t>(64 << (block - 1), 512);
+}
 
 // Sum of octaves of smoothly upsampled noise: amplitude ~ 1/frequency, like photographs.
 at::Tensor calibration_image(SeededNormal& rng, int size) {
@@ -28,24 +45,25 @@ at::Tensor calibration_image(SeededNormal& rng, int size) {
   return image.clamp(0.0, 1.0);
 }
 
-}  // namespace
-
-VggWeights make_embedded_vgg(const EmbeddedNetOptions& options) {
+// Everything besides the tensors: the same whether generated or read from the cache.
+VggWeights describe(const EmbeddedNetOptions& options) {
   VggWeights w;
   w.arch = options.arch;
   w.preprocess = Preprocess::kTorchvision;  // inputs of about unit variance
   w.padding = options.padding;
   w.source = "embedded(" + to_string(options.arch) + ", seed=" + std::to_string(options.seed) + ", " +
              to_string(options.padding) + " padding)";
+  return w;
+}
+
+void generate(const EmbeddedNetOptions& options, VggWeights& w) {
   SeededNormal rng(options.seed);
-  const auto convs = conv_layer_names(options.arch);
   int64_t in_channels = 3;
-  for (const auto& name : convs) {
-    const int block = name[4] - '0';
-    const int64_t out_channels = std::min<int64_t>(64 << (block - 1), 512);
-    w.weights.push_back(rng.tensor({out_channels, in_channels, 3, 3}) * std::sqrt(2.0 / (in_channels * 9)));
-    w.biases.push_back(at::zeros({out_channels}));
-    in_channels = out_channels;
+  for (const auto& name : conv_layer_names(options.arch)) {
+    const int64_t out = out_channels(name);
+    w.weights.push_back(rng.tensor({out, in_channels, 3, 3}) * std::sqrt(2.0 / (in_channels * 9)));
+    w.biases.push_back(at::zeros({out}));
+    in_channels = out;
   }
   // Calibrate layer by layer: with zero biases a ReLU layer is positively homogeneous, so
   // dividing a filter bank by its mean output sets that mean to exactly 1.
@@ -64,6 +82,80 @@ VggWeights make_embedded_vgg(const EmbeddedNetOptions& options) {
       x = at::avg_pool2d(x, {2, 2}, {2, 2});
     }
   }
+}
+
+// Which of libtorch's CPU kernels run, as ATen and oneDNN choose them (or $ATEN_CPU_CAPABILITY):
+// AVX512 and AVX2 code sum in other orders, so the calibration's last bits differ.
+std::string cpu_kernels() {
+  if (const char* forced = std::getenv("ATEN_CPU_CAPABILITY")) return forced;
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq")) {
+    return "avx512";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+#endif
+  return "default";
+}
+
+// What the weights are a function of. The thread count is in the file name too (a user may
+// alternate); libtorch's version and kernels (AVX2, AVX512) only here: a file from another
+// installation or CPU (a shared home folder) is regenerated.
+std::string identity(const EmbeddedNetOptions& options) {
+#ifdef TORCH_VERSION
+  const std::string torch = TORCH_VERSION;
+#else
+  const std::string torch = "unknown";
+#endif
+  return "nst embedded network, generator " + std::to_string(kGeneratorVersion) + ", " + to_string(options.arch) +
+         ", seed " + std::to_string(options.seed) + ", libtorch " + torch + ", cpu " + cpu_kernels() + ", " +
+         std::to_string(at::get_num_threads()) + " threads";
+}
+
+// Interleaved like a state dict: conv1_1 weight, conv1_1 bias, conv1_2 weight, ...
+detail::TensorShapes cached_shapes(VggArch arch) {
+  detail::TensorShapes shapes;
+  int64_t in_channels = 3;
+  for (const auto& name : conv_layer_names(arch)) {
+    shapes.push_back({out_channels(name), in_channels, 3, 3});
+    shapes.push_back({out_channels(name)});
+    in_channels = out_channels(name);
+  }
+  return shapes;
+}
+
+}  // namespace
+
+std::string embedded_net_cache_path(const EmbeddedNetOptions& options) {
+  if (options.cache_dir.empty()) return "";
+  const std::string name = "embedded-" + to_string(options.arch) + "-seed" + std::to_string(options.seed) +
+                           "-threads" + std::to_string(at::get_num_threads()) + "-v" +
+                           std::to_string(kGeneratorVersion) + ".bin";
+  return (std::filesystem::path(options.cache_dir) / name).string();
+}
+
+VggWeights make_embedded_vgg(const EmbeddedNetOptions& options) {
+  VggWeights w = describe(options);
+  const std::string path = embedded_net_cache_path(options);
+  if (path.empty()) {
+    generate(options, w);
+    return w;
+  }
+  const std::string id = identity(options);
+  if (auto cached = detail::read_tensor_cache(path, id, cached_shapes(options.arch))) {
+    for (size_t i = 0; i < cached->size(); i += 2) {
+      w.weights.push_back((*cached)[i]);
+      w.biases.push_back((*cached)[i + 1]);
+    }
+    return w;
+  }
+  generate(options, w);
+  std::vector<at::Tensor> tensors;
+  for (size_t i = 0; i < w.weights.size(); ++i) {
+    tensors.push_back(w.weights[i]);
+    tensors.push_back(w.biases[i]);
+  }
+  detail::write_tensor_cache(path, id, tensors);  // best effort: a failure only costs the next run
   return w;
 }
 

@@ -15,8 +15,9 @@
 
 namespace nst {
 
-VggWeights default_judge_weights(const ScoreOptions& options) {
+VggWeights default_judge_weights(const ScoreOptions& options, const std::string& network_cache_dir) {
   EmbeddedNetOptions net;
+  net.cache_dir = network_cache_dir;
   net.seed = options.judge_seed;
   net.arch = options.arch;
   net.padding = Padding::kReflect;  // fixed, whatever the style network's default: scores stay comparable

@@ -128,10 +128,15 @@ WeightFile read_weight_file(const std::string& path) {
 }
 
 VggWeights load_weights(const std::string& spec, VggArch arch, const std::string& preprocess_override) {
+  EmbeddedNetOptions embedded;
+  embedded.arch = arch;
+  return load_weights(spec, embedded, preprocess_override);
+}
+
+VggWeights load_weights(const std::string& spec, const EmbeddedNetOptions& embedded,
+                        const std::string& preprocess_override) {
   if (spec == "embedded") {
-    EmbeddedNetOptions options;
-    options.arch = arch;
-    VggWeights w = make_embedded_vgg(options);
+    VggWeights w = make_embedded_vgg(embedded);
     if (!preprocess_override.empty()) w.preprocess = parse_preprocess(preprocess_override);
     return w;
   }

@@ -11,6 +11,7 @@
 #include "nst/error.h"
 #include "nst/fetch.h"
 #include "nst/weight_cache.h"
+#include "test_files.h"
 #include "weights/known_files.h"
 #include "weights/sha256.h"
 
@@ -20,19 +21,7 @@ namespace fs = std::filesystem;
 
 const std::string kFixture = std::string(NST_SOURCE_DIR) + "/tests/fixtures/vgg19_narrow_zip_dict.pth";
 
-// Sets (or, with nullptr, unsets) an environment variable for one test, then restores it.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~EnvVar() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using nst::test::EnvVar;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
