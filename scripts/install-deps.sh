@@ -11,6 +11,7 @@ PACKAGES=(
   libopenblas0-openmp     # fast BLAS for Gram matrices (becomes the default BLAS)
   libvips-dev             # image decode/encode, EXIF orientation, resampling
   libcli11-dev            # command-line options
+  libxxhash-dev           # XXH64 checksums of the embedded network's cache file
   nlohmann-json3-dev      # trace / bench JSON
   libplplot-dev plplot-driver-cairo  # loss plots of nst compare and the studies (pngcairo device)
   libcurl4-openssl-dev    # nst weights fetch (downloads)

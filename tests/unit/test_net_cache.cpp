@@ -1,6 +1,6 @@
 // The embedded network's cache (EmbeddedNetOptions::cache_dir): read back bit for bit, damaged
 // or stale files ignored and rewritten, nothing written unless asked; its file format
-// (models/tensor_cache_file) and checksum (XXH64) on their own, with small tensors.
+// (models/tensor_cache_file) on its own, with small tensors.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
@@ -14,7 +14,6 @@
 #include "models/tensor_cache_file.h"
 #include "nst/weights.h"
 #include "test_files.h"
-#include "util/xxh64.h"
 
 namespace {
 
@@ -65,27 +64,6 @@ class CacheDir : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
-
-// ---- XXH64
-
-TEST(Xxh64, MatchesTheReferenceVectors) {
-  EXPECT_EQ(nst::detail::xxh64("", 0), 0xEF46DB3751D8E999ULL);
-  EXPECT_EQ(nst::detail::xxh64("a", 1), 0xD24EC4F1A98C6E5BULL);
-  EXPECT_EQ(nst::detail::xxh64("abc", 3), 0x44BC2CF5AD770999ULL);
-  const char* text = "Nobody inspects the spammish repetition";  // 39 bytes: one 32-byte stripe and a tail
-  EXPECT_EQ(nst::detail::xxh64(text, std::strlen(text)), 0xFBCEA83C8A378BF1ULL);
-  // xxHash's own sanity buffer (xsum_sanity_check.c): 101 bytes, with and without a seed.
-  const uint32_t prime = 2654435761U;
-  uint32_t byte_gen = prime;
-  uint8_t buffer[101];
-  for (uint8_t& b : buffer) {
-    b = static_cast<uint8_t>(byte_gen >> 24);
-    byte_gen *= byte_gen;
-  }
-  EXPECT_EQ(nst::detail::xxh64(buffer, 14), 0xCFFA8DB881BC3A3DULL);
-  EXPECT_EQ(nst::detail::xxh64(buffer, 101), 0x0EAB543384F878ADULL);
-  EXPECT_EQ(nst::detail::xxh64(buffer, 101, prime), 0xCAA65939306F1E21ULL);
-}
 
 // ---- The file format, on small tensors
 
