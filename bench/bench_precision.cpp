@@ -60,7 +60,22 @@ Args parse_args(int argc, char** argv) {
   app.add_option("--iterations", a.iterations, "Iterations per run")->check(at_least(1))->capture_default_str();
   app.add_option("--history", a.history, "L-BFGS history")->check(at_least(1))->capture_default_str();
   add_threads(app, a.threads);
-  add_list(app, "--setups", a.setups, "NET/HISTORY,... NET: float32|bfloat16, HISTORY: float32|float16|bfloat16");
+  // Each set-up parsed here by the library's own parsers, so a bad one is a usage error.
+  const CLI::Validator setup_check(
+      [](std::string& setup) -> std::string {
+        const auto slash = setup.find('/');
+        if (slash == std::string::npos) return "a set-up is NET/HISTORY, got '" + setup + "'";
+        try {
+          nst::parse_compute_precision(setup.substr(0, slash));
+          nst::parse_history_precision(setup.substr(slash + 1));
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "NET/HISTORY");
+  add_list(app, "--setups", a.setups, "NET/HISTORY,... NET: float32|bfloat16, HISTORY: float32|float16|bfloat16")
+      ->check(setup_check);
   app.add_option("--content", a.content, "Content image")->capture_default_str();
   app.add_option("--style", a.style, "Style image")->capture_default_str();
   add_json(app, a.json_path);
