@@ -25,6 +25,7 @@
 #include "nst/weights.h"
 #include "objective/style_objective.h"  // scoring without the range term
 
+#include "bench_cli.h"
 #include "bench_common.h"
 
 #ifndef NST_SOURCE_DIR
@@ -49,42 +50,26 @@ struct Args {
   std::string markdown_path, save_dir;
 };
 
-[[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_bounds: " << message << "\n"
-            << "usage: bench_bounds [--size 128] [--iterations 100] [--threads 0] [--methods clamp,box,penalty,polish]\n"
-            << "                    [--networks embedded,random-trained-shapes] [--pairs CONTENT:STYLE,...]\n"
-            << "                    [--image-dir DIR] [--json bench_bounds.json] [--markdown FILE] [--images DIR]\n";
-  std::exit(2);
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
-  return out;
-}
+constexpr const char* kProgram = "bench_bounds";
 
 Args parse_args(int argc, char** argv) {
+  CLI::App app{"How the pixels are kept in [0,1] (--bounds), judged by the saved image's loss", kProgram};
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "--size") a.size = std::stoi(value());
-    else if (flag == "--iterations") a.iterations = std::stoi(value());
-    else if (flag == "--threads") a.threads = std::stoi(value());
-    else if (flag == "--methods") a.methods = split(value());
-    else if (flag == "--networks") a.networks = split(value());
-    else if (flag == "--pairs") a.pairs = split(value());
-    else if (flag == "--image-dir") a.images_dir = value();
-    else if (flag == "--json") a.json_path = value();
-    else if (flag == "--markdown") a.markdown_path = value();
-    else if (flag == "--images") a.save_dir = value();
-    else usage(flag == "-h" || flag == "--help" ? "help" : "unknown option '" + flag + "'");
-  }
-  if (a.size < 32 || a.iterations < 1 || a.methods.empty() || a.pairs.empty()) usage("bad arguments");
+  keep_last_values(app);
+  app.add_option("--size", a.size, "Image size in px")->check(CLI::Range(32, 1 << 16))->capture_default_str();
+  app.add_option("--iterations", a.iterations, "Iterations per run")->check(at_least(1))->capture_default_str();
+  add_threads(app, a.threads);
+  add_list(app, "--methods", a.methods, "--bounds methods to compare")
+      ->check(CLI::IsMember({"clamp", "box", "penalty", "polish"}));
+  add_list(app, "--networks", a.networks, "Networks to run")
+      ->check(CLI::IsMember({"embedded", "random-trained-shapes"}));
+  add_list(app, "--pairs", a.pairs, "CONTENT:STYLE file names under --image-dir");
+  app.add_option("--image-dir", a.images_dir, "Folder of the pairs' images")->capture_default_str();
+  add_json(app, a.json_path);
+  add_markdown(app, a.markdown_path);
+  app.add_option("--images", a.save_dir, "Folder for every saved image and a montage per network");
+  parse_or_exit(app, argc, argv);
+  if (a.methods.empty() || a.pairs.empty()) usage_error(kProgram, "--methods and --pairs need at least one item");
   return a;
 }
 
@@ -130,12 +115,12 @@ int main(int argc, char** argv) {
       weights = random_trained_shapes((std::filesystem::temp_directory_path() / "nst_bench_bounds_vgg19.safetensors").string());
       base = nst::trained_vgg_style_defaults();
     } else {
-      usage("unknown network '" + network + "'");
+      usage_error(kProgram, "unknown network '" + network + "'");
     }
     base.iterations = args.iterations;
     for (const std::string& pair : args.pairs) {
       const auto colon = pair.find(':');
-      if (colon == std::string::npos) usage("a pair is CONTENT:STYLE, got '" + pair + "'");
+      if (colon == std::string::npos) usage_error(kProgram, "a pair is CONTENT:STYLE, got '" + pair + "'");
       const at::Tensor content = nst::read_image(args.images_dir + "/" + pair.substr(0, colon), args.size);
       // Trimmed here, as run_style trims it, so that the judge's targets are the optimized ones.
       const std::vector<at::Tensor> styles{

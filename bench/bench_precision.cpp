@@ -24,6 +24,7 @@
 #include "nst/weights.h"
 #include "objective/style_objective.h"  // the float32 re-evaluation
 
+#include "bench_cli.h"
 #include "bench_common.h"
 
 #ifndef NST_SOURCE_DIR
@@ -49,48 +50,38 @@ struct Args {
   std::string markdown_path;
 };
 
-[[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_precision: " << message << "\n"
-            << "usage: bench_precision [--size 256] [--iterations 100] [--history 100] [--threads 0]\n"
-            << "                       [--setups NET/HISTORY,...] [--content FILE] [--style FILE]\n"
-            << "                       [--json bench_precision.json] [--markdown FILE]\n"
-            << "       NET: float32|bfloat16, HISTORY: float32|float16|bfloat16 (default: all five useful pairs)\n";
-  std::exit(2);
-}
+constexpr const char* kProgram = "bench_precision";
 
 Args parse_args(int argc, char** argv) {
+  CLI::App app{"What the reduced-precision memory savers save and cost (one style run per set-up)", kProgram};
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(flag + " needs a value");
-      return argv[++i];
-    };
-    auto integer = [&]() {
-      const std::string v = value();
-      try {
-        size_t used = 0;
-        const int n = std::stoi(v, &used);
-        if (used == v.size()) return n;
-      } catch (const std::exception&) {
-      }
-      usage(flag + " expects an integer, got '" + v + "'");
-    };
-    if (flag == "--size") a.size = integer();
-    else if (flag == "--iterations") a.iterations = integer();
-    else if (flag == "--history") a.history = integer();
-    else if (flag == "--threads") a.threads = integer();
-    else if (flag == "--content") a.content = value();
-    else if (flag == "--style") a.style = value();
-    else if (flag == "--json") a.json_path = value();
-    else if (flag == "--markdown") a.markdown_path = value();
-    else if (flag == "--setups") {
-      a.setups.clear();
-      std::stringstream ss(value());
-      for (std::string item; std::getline(ss, item, ',');) a.setups.push_back(item);
-    } else usage(flag == "-h" || flag == "--help" ? "help" : "unknown option '" + flag + "'");
-  }
-  if (a.size < 32 || a.iterations < 1 || a.history < 1 || a.setups.empty()) usage("bad --size/--iterations/--history");
+  keep_last_values(app);
+  app.add_option("--size", a.size, "Image size in px")->check(CLI::Range(32, 1 << 16))->capture_default_str();
+  app.add_option("--iterations", a.iterations, "Iterations per run")->check(at_least(1))->capture_default_str();
+  app.add_option("--history", a.history, "L-BFGS history")->check(at_least(1))->capture_default_str();
+  add_threads(app, a.threads);
+  // Each set-up parsed here by the library's own parsers, so a bad one is a usage error.
+  const CLI::Validator setup_check(
+      [](std::string& setup) -> std::string {
+        const auto slash = setup.find('/');
+        if (slash == std::string::npos) return "a set-up is NET/HISTORY, got '" + setup + "'";
+        try {
+          nst::parse_compute_precision(setup.substr(0, slash));
+          nst::parse_history_precision(setup.substr(slash + 1));
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "NET/HISTORY");
+  add_list(app, "--setups", a.setups, "NET/HISTORY,... NET: float32|bfloat16, HISTORY: float32|float16|bfloat16")
+      ->check(setup_check);
+  app.add_option("--content", a.content, "Content image")->capture_default_str();
+  app.add_option("--style", a.style, "Style image")->capture_default_str();
+  add_json(app, a.json_path);
+  add_markdown(app, a.markdown_path);
+  parse_or_exit(app, argc, argv);
+  if (a.setups.empty()) usage_error(kProgram, "--setups needs at least one item");
   return a;
 }
 
@@ -132,7 +123,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   for (const std::string& setup : args.setups) {
     const auto slash = setup.find('/');
-    if (slash == std::string::npos) usage("a set-up is NET/HISTORY, got '" + setup + "'");
+    if (slash == std::string::npos) usage_error(kProgram, "a set-up is NET/HISTORY, got '" + setup + "'");
     nst::StyleOptions options;  // embedded defaults: content init, so every run starts alike
     options.iterations = args.iterations;
     options.precision = nst::parse_compute_precision(setup.substr(0, slash));

@@ -35,6 +35,7 @@
 #include "nst/stylize.h"
 #include "nst/weights.h"
 
+#include "bench_cli.h"
 #include "bench_common.h"
 
 extern char** environ;
@@ -73,89 +74,44 @@ struct Args {
   std::string child_json;
 };
 
-[[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_scale: " << message << "\n"
-            << "usage: bench_scale [--max-size 2048] [--min-size 256] [--max-untiled 0] [--tile 512]\n"
-            << "                   [--no-tiled] [--no-untiled] [--reps 3] [--warmup 1] [--threads 0]\n"
-            << "                   [--time-budget 120] [--tolerance 1e-3] [--json bench_scale.json]\n"
-            << "                   [--markdown FILE] [--plot FILE.png] [--reuse PREVIOUS.json]\n";
-  std::exit(2);
-}
-
-int to_int(const std::string& s, const std::string& flag) {
-  try {
-    size_t used = 0;
-    int v = std::stoi(s, &used);
-    if (used == s.size()) return v;
-  } catch (const std::exception&) {
-  }
-  usage(flag + " expects an integer, got '" + s + "'");
-}
-
-double to_double(const std::string& s, const std::string& flag) {
-  try {
-    size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used == s.size()) return v;
-  } catch (const std::exception&) {
-  }
-  usage(flag + " expects a number, got '" + s + "'");
-}
+constexpr const char* kProgram = "bench_scale";
 
 Args parse_args(int argc, char** argv) {
+  CLI::App app{"The size sweep: time and memory of one style-objective evaluation vs pixels, untiled and tiled",
+               kProgram};
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "--min-size") {
-      a.min_size = to_int(value(), flag);
-    } else if (flag == "--max-size") {
-      a.max_size = to_int(value(), flag);
-    } else if (flag == "--max-untiled") {
-      a.max_untiled = to_int(value(), flag);
-    } else if (flag == "--tile") {
-      a.tile = to_int(value(), flag);
-    } else if (flag == "--no-tiled") {
-      a.tiled = false;
-    } else if (flag == "--no-untiled") {
-      a.untiled = false;
-    } else if (flag == "--reps") {
-      a.reps = to_int(value(), flag);
-    } else if (flag == "--warmup") {
-      a.warmup = to_int(value(), flag);
-    } else if (flag == "--threads") {
-      a.threads = to_int(value(), flag);
-    } else if (flag == "--time-budget") {
-      a.time_budget = to_double(value(), flag);
-    } else if (flag == "--tolerance") {
-      a.tolerance = to_double(value(), flag);
-    } else if (flag == "--json") {
-      a.json_path = value();
-    } else if (flag == "--markdown") {
-      a.markdown_path = value();
-    } else if (flag == "--plot") {
-      a.plot_path = value();
-    } else if (flag == "--reuse") {
-      a.reuse_path = value();
-    } else if (flag == "--child") {
-      a.child_size = to_int(value(), flag);
-    } else if (flag == "--mode") {
-      a.child_mode = value();
-    } else if (flag == "--child-json") {
-      a.child_json = value();
-    } else if (flag == "-h" || flag == "--help") {
-      usage("help");
-    } else {
-      usage("unknown option '" + flag + "'");
-    }
-  }
-  if (a.reps < 1 || a.warmup < 0 || a.tile < 1 || a.time_budget <= 0) usage("bad --reps/--warmup/--tile/--time-budget");
-  if (a.min_size < 32 || a.max_size < a.min_size) usage("need 32 <= --min-size <= --max-size (relu5_1 needs four poolings)");
-  if (!a.tiled && !a.untiled) usage("--no-tiled and --no-untiled leave nothing to run");
-  if (a.child_size > 0 && a.child_mode != "untiled" && a.child_mode != "tiled") usage("--mode untiled|tiled");
+  keep_last_values(app);
+  const auto sizes = CLI::Range(32, 1 << 16);
+  app.add_option("--max-size", a.max_size, "Largest square size in px")->check(sizes)->capture_default_str();
+  app.add_option("--min-size", a.min_size, "Smallest square size in px (then doubled)")
+      ->check(sizes)
+      ->capture_default_str();
+  app.add_option("--max-untiled", a.max_untiled, "Largest untiled size (0: as --max-size)")
+      ->check(at_least(0))
+      ->capture_default_str();
+  app.add_option("--tile", a.tile, "Tile size in px")->check(at_least(1))->capture_default_str();
+  app.add_flag_callback("--no-tiled", [&a] { a.tiled = false; }, "Skip the tiled runs");
+  app.add_flag_callback("--no-untiled", [&a] { a.untiled = false; }, "Skip the untiled runs");
+  app.add_option("--reps", a.reps, "Timed evaluations per (size, mode)")->check(at_least(1))->capture_default_str();
+  app.add_option("--warmup", a.warmup, "Untimed evaluations first")->check(at_least(0))->capture_default_str();
+  add_threads(app, a.threads);
+  app.add_option("--time-budget", a.time_budget, "Seconds of timed evaluations per (size, mode); fewer reps beyond")
+      ->check(at_least(0, true))
+      ->capture_default_str();
+  app.add_option("--tolerance", a.tolerance, "Relative tiled vs untiled loss difference allowed")
+      ->capture_default_str();
+  add_json(app, a.json_path);
+  add_markdown(app, a.markdown_path);
+  app.add_option("--plot", a.plot_path, "FILE.png: time plot, and FILE_memory.png");
+  app.add_option("--reuse", a.reuse_path, "A previous JSON whose measured rows are reported again, not re-run");
+  // Internal: the sweep re-executes this program once per (size, mode). Hidden from --help.
+  app.add_option("--child", a.child_size, "")->group("");
+  app.add_option("--mode", a.child_mode, "")->check(CLI::IsMember({"untiled", "tiled"}))->group("");
+  app.add_option("--child-json", a.child_json, "")->group("");
+  parse_or_exit(app, argc, argv);
+  if (a.max_size < a.min_size) usage_error(kProgram, "need --min-size <= --max-size");
+  if (!a.tiled && !a.untiled) usage_error(kProgram, "--no-tiled and --no-untiled leave nothing to run");
+  if (a.child_size > 0 && a.child_mode.empty()) usage_error(kProgram, "--child needs --mode untiled|tiled");
   return a;
 }
 
@@ -383,7 +339,7 @@ int run_sweep(const Args& args) {
   json reused_sweep;  // load and wall time of the sweep that measured them
   if (!args.reuse_path.empty()) {
     std::ifstream f(args.reuse_path);
-    if (!f) usage("cannot read --reuse " + args.reuse_path);
+    if (!f) usage_error(kProgram, "cannot read --reuse " + args.reuse_path);
     const json old = json::parse(f);
     reused_sweep = old.contains("measured_sweep") && !old.at("measured_sweep").is_null() ? old.at("measured_sweep")
                                                   : json{{"load_average_start", old.at("system").at("load_average_start")},

@@ -17,13 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.h"
 #include "bench_common.h"
 
 namespace {
 
 using nlohmann::json;
-using nst::bench::fmt;
-using nst::bench::median_of;
+using namespace nst::bench;  // medians, formatting, command-line helpers
 
 struct Args {
   std::string nst = "build/nst";
@@ -37,43 +37,22 @@ struct Args {
   std::string json_path = "bench_startup.json";
 };
 
-[[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_startup: " << message << "\n"
-            << "usage: bench_startup --content IMG --style IMG [--nst build/nst] [--size 256] [--runs 5]\n"
-            << "                     [--threads 0] [--network-cache warm|cold|off] [--json bench_startup.json]\n";
-  std::exit(2);
-}
-
 Args parse_args(int argc, char** argv) {
+  CLI::App app{"From launch to the first iteration: start-up phases of the real nst binary", "bench_startup"};
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(flag + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&]() {
-      const std::string v = value();
-      char* end = nullptr;
-      const long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || n < 0) usage(flag + " expects a non-negative integer, got '" + v + "'");
-      return static_cast<int>(n);
-    };
-    if (flag == "--nst") a.nst = value();
-    else if (flag == "--content") a.content = value();
-    else if (flag == "--style") a.style = value();
-    else if (flag == "--size") a.size = number();
-    else if (flag == "--runs") a.runs = number();
-    else if (flag == "--threads") a.threads = number();
-    else if (flag == "--network-cache") a.network_cache = value();
-    else if (flag == "--json") a.json_path = value();
-    else usage("unknown argument " + flag);
-  }
-  if (a.content.empty() || a.style.empty()) usage("--content and --style are required");
-  if (a.runs < 1) usage("--runs must be >= 1");
-  if (a.network_cache != "warm" && a.network_cache != "cold" && a.network_cache != "off") {
-    usage("--network-cache must be warm, cold or off, got '" + a.network_cache + "'");
-  }
+  keep_last_values(app);
+  app.add_option("--nst", a.nst, "The nst binary to run")->capture_default_str();
+  app.add_option("--content", a.content, "Content image")->required();
+  app.add_option("--style", a.style, "Style image")->required();
+  app.add_option("--size", a.size, "nst --size")->check(at_least(0))->capture_default_str();
+  app.add_option("--runs", a.runs, "Runs (the median is reported)")->check(at_least(1))->capture_default_str();
+  add_threads(app, a.threads, "nst --threads (0: nst's default)");
+  app.add_option("--network-cache", a.network_cache,
+                 "warm: network read from its cache; cold: cache removed before every run; off: --no-network-cache")
+      ->check(CLI::IsMember({"warm", "cold", "off"}))
+      ->capture_default_str();
+  add_json(app, a.json_path);
+  parse_or_exit(app, argc, argv);
   return a;
 }
 

@@ -31,6 +31,7 @@
 #include "nst/stylize.h"
 #include "nst/weights.h"
 
+#include "bench_cli.h"
 #include "bench_common.h"
 
 namespace {
@@ -53,63 +54,25 @@ struct Args {
   std::string markdown_path;  // empty: stdout only
 };
 
-[[noreturn]] void usage(const std::string& message) {
-  std::cerr << "bench_style: " << message << "\n"
-            << "usage: bench_style [--sizes 256,512] [--reps 5] [--warmup 1] [--threads 0] [--lbfgs-iters 5]\n"
-            << "                   [--no-channels-last] [--no-bfloat16] [--zero-padding] [--json bench_style.json] [--markdown FILE]\n";
-  std::exit(2);
-}
-
-int to_int(const std::string& s, const std::string& flag) {
-  try {
-    size_t used = 0;
-    int v = std::stoi(s, &used);
-    if (used == s.size()) return v;
-  } catch (const std::exception&) {
-  }
-  usage(flag + " expects an integer, got '" + s + "'");
-}
-
 Args parse_args(int argc, char** argv) {
+  CLI::App app{"Seconds per iteration of the real style-transfer step against the bare network", "bench_style"};
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "--sizes") {
-      a.sizes.clear();
-      std::stringstream ss(value());
-      for (std::string item; std::getline(ss, item, ',');) a.sizes.push_back(to_int(item, flag));
-    } else if (flag == "--reps") {
-      a.reps = to_int(value(), flag);
-    } else if (flag == "--warmup") {
-      a.warmup = to_int(value(), flag);
-    } else if (flag == "--threads") {
-      a.threads = to_int(value(), flag);
-    } else if (flag == "--lbfgs-iters") {
-      a.lbfgs_iters = to_int(value(), flag);
-    } else if (flag == "--zero-padding") {
-      a.zero_padding = true;
-    } else if (flag == "--no-bfloat16") {
-      a.bfloat16 = false;
-    } else if (flag == "--no-channels-last") {
-      a.channels_last = false;
-    } else if (flag == "--json") {
-      a.json_path = value();
-    } else if (flag == "--markdown") {
-      a.markdown_path = value();
-    } else if (flag == "-h" || flag == "--help") {
-      usage("help");
-    } else {
-      usage("unknown option '" + flag + "'");
-    }
-  }
-  if (a.sizes.empty() || a.reps < 1 || a.warmup < 0 || a.lbfgs_iters < 0) usage("bad --sizes/--reps/--warmup");
-  for (int s : a.sizes) {
-    if (s < 32) usage("sizes must be >= 32 (relu5_1 needs four poolings)");
-  }
+  keep_last_values(app);
+  add_list(app, "--sizes", a.sizes, "Square sizes in px (>= 32: relu5_1 needs four poolings)")
+      ->check(CLI::Range(32, 1 << 16));
+  app.add_option("--reps", a.reps, "Timed repetitions")->check(at_least(1))->capture_default_str();
+  app.add_option("--warmup", a.warmup, "Untimed repetitions first")->check(at_least(0))->capture_default_str();
+  add_threads(app, a.threads);
+  app.add_option("--lbfgs-iters", a.lbfgs_iters, "Consecutive L-BFGS iterations timed (0: skip)")
+      ->check(at_least(0))
+      ->capture_default_str();
+  app.add_flag_callback("--no-channels-last", [&a] { a.channels_last = false; }, "Keep the NCHW memory format");
+  app.add_flag_callback("--no-bfloat16", [&a] { a.bfloat16 = false; }, "Skip the full_bf16 variant");
+  app.add_flag("--zero-padding", a.zero_padding, "Pad with zeros, as trained VGGs do (the embedded net reflects)");
+  add_json(app, a.json_path);
+  add_markdown(app, a.markdown_path);
+  parse_or_exit(app, argc, argv);
+  if (a.sizes.empty()) usage_error("bench_style", "--sizes needs at least one size");
   return a;
 }
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nst/image.h"
@@ -21,13 +22,33 @@
 #include "nst/weights.h"
 #include "objective/style_objective.h"
 
+#include "bench_cli.h"
+
+#ifndef NST_SOURCE_DIR
+#define NST_SOURCE_DIR "."
+#endif
+
 namespace {
 
-int redraw_study(int argc, char** argv) {
+struct CalibrateArgs {
+  int size = 128;
+  std::vector<std::string> files;  // CONTENT STYLE pairs; none: the two below
+  std::vector<std::pair<std::string, std::string>> default_pairs{
+      {NST_SOURCE_DIR "/examples/chelsea.png", NST_SOURCE_DIR "/examples/starry_night.jpg"},
+      {NST_SOURCE_DIR "/../shared/images/astronaut.png", NST_SOURCE_DIR "/../shared/images/shipwreck.jpg"}};
+};
+
+struct RedrawArgs {
+  int size = 0, iterations = 0;
+  std::string content, style;
+  std::vector<int> redraw_every;  // R per run; 0: directions fixed for the run
+};
+
+int redraw_study(const RedrawArgs& a) {
   using namespace nst;
-  const int size = std::stoi(argv[2]), iterations = std::stoi(argv[3]);
-  const at::Tensor content = read_image(argv[4], size);
-  const at::Tensor style = trim_uniform_border(read_image(argv[5], size));
+  const int size = a.size, iterations = a.iterations;
+  const at::Tensor content = read_image(a.content, size);
+  const at::Tensor style = trim_uniform_border(read_image(a.style, size));
   const VggWeights weights = make_embedded_vgg();
   StyleOptions judge;
   judge.style_loss = StyleLoss::kSlicedWasserstein;
@@ -37,20 +58,20 @@ int redraw_study(int argc, char** argv) {
   judge.seed = 999;
   FeatureNet net(weights, judge.pooling, judge.style_layers);
   std::printf("%-8s %14s %14s %10s\n", "redraw", "own loss", "independent SW", "seconds");
-  for (int i = 6; i < argc; ++i) {
+  for (const int every : a.redraw_every) {
     StyleOptions o;
     o.style_loss = StyleLoss::kSlicedWasserstein;
     o.style_weight = default_style_weight(o.style_loss, false);
     o.iterations = iterations;
-    o.sliced_redraw_every = std::stoi(argv[i]);
+    o.sliced_redraw_every = every;
     const auto t0 = std::chrono::steady_clock::now();
     const StyleResult r = run_style(weights, content, {style}, o);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nst::detail::StyleObjective objective(net, content, {style}, judge);
     at::Tensor g;
     const double independent = objective(r.image.contiguous(), g);
-    write_image(r.image, std::string("/tmp/redraw_") + argv[i] + ".png");
-    std::printf("%-8s %14.5g %14.5g %10.1f\n", argv[i], r.last.loss, independent, seconds);
+    write_image(r.image, "/tmp/redraw_" + std::to_string(every) + ".png");
+    std::printf("%-8d %14.5g %14.5g %10.1f\n", every, r.last.loss, independent, seconds);
   }
   return 0;
 }
@@ -59,15 +80,29 @@ int redraw_study(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace nst;
-  if (argc > 6 && std::string(argv[1]) == "redraw") return redraw_study(argc, argv);
-  const std::string root = NST_SOURCE_DIR;
-  const int size = argc > 1 ? std::stoi(argv[1]) : 128;
+  CalibrateArgs calibrate;
+  RedrawArgs redraw;
+  CLI::App app{"Calibrates each --style-loss's default weight against Gram's", "bench_style_loss"};
+  app.add_option("SIZE", calibrate.size, "Image size in px")->check(CLI::Range(32, 1 << 16))->capture_default_str();
+  app.add_option("CONTENT_STYLE", calibrate.files,
+                 "CONTENT STYLE pairs (default: chelsea+starry_night, astronaut+shipwreck)");
+  CLI::App* study = app.add_subcommand("redraw", "Sliced Wasserstein: directions fixed vs redrawn every R iterations");
+  study->add_option("SIZE", redraw.size, "Image size in px")->required()->check(CLI::Range(32, 1 << 16));
+  study->add_option("ITERATIONS", redraw.iterations, "Iterations per run")->required()->check(nst::bench::at_least(1));
+  study->add_option("CONTENT", redraw.content, "Content image")->required();
+  study->add_option("STYLE", redraw.style, "Style image")->required();
+  study->add_option("R", redraw.redraw_every, "Redraw every R iterations, one run per R (0: fixed)")
+      ->required()
+      ->check(nst::bench::at_least(0));
+  nst::bench::parse_or_exit(app, argc, argv);
+  if (study->parsed()) return redraw_study(redraw);
+  if (calibrate.files.size() % 2) nst::bench::usage_error("bench_style_loss", "files come in CONTENT STYLE pairs");
+  const int size = calibrate.size;
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (int i = 2; i + 1 < argc; i += 2) pairs.emplace_back(argv[i], argv[i + 1]);
-  if (pairs.empty()) {
-    pairs = {{root + "/examples/chelsea.png", root + "/examples/starry_night.jpg"},
-             {root + "/../shared/images/astronaut.png", root + "/../shared/images/shipwreck.jpg"}};
+  for (size_t i = 0; i + 1 < calibrate.files.size(); i += 2) {
+    pairs.emplace_back(calibrate.files[i], calibrate.files[i + 1]);
   }
+  if (pairs.empty()) pairs = calibrate.default_pairs;
   const VggWeights weights = make_embedded_vgg();
   const StyleLoss losses[] = {StyleLoss::kGram, StyleLoss::kMeanCov, StyleLoss::kSlicedWasserstein};
   const double gram_weight = default_style_weight(StyleLoss::kGram, false);
