@@ -26,10 +26,20 @@ using detail::SeededNormal;
 // of the old generator are then ignored and rewritten.
 constexpr int kGeneratorVersion = 1;
 
-// conv_k's filter bank: block b has min(64 * 2^(b-1), 512) output channels.
-int64_t out_channels(const std::string& conv_name) {
-  const int block = conv_name[4] - '0';
-  return std::min<int64_t>(64 << (block - 1), 512);
+// The parameters' shapes, interleaved like a state dict (conv1_1 weight, conv1_1 bias, conv1_2
+// weight, ...): block b has min(64 * 2^(b-1), 512) output channels. Generation and the cache
+// file both follow this list.
+detail::TensorShapes parameter_shapes(VggArch arch) {
+  detail::TensorShapes shapes;
+  int64_t in_channels = 3;
+  for (const auto& name : conv_layer_names(arch)) {
+    const int block = name[4] - '0';
+    const int64_t out_channels = std::min<int64_t>(64 << (block - 1), 512);
+    shapes.push_back({out_channels, in_channels, 3, 3});
+    shapes.push_back({out_channels});
+    in_channels = out_channels;
+  }
+  return shapes;
 }
 
 // Sum of octaves of smoothly upsampled noise: amplitude ~ 1/frequency, like photographs.
@@ -58,12 +68,11 @@ VggWeights describe(const EmbeddedNetOptions& options) {
 
 void generate(const EmbeddedNetOptions& options, VggWeights& w) {
   SeededNormal rng(options.seed);
-  int64_t in_channels = 3;
-  for (const auto& name : conv_layer_names(options.arch)) {
-    const int64_t out = out_channels(name);
-    w.weights.push_back(rng.tensor({out, in_channels, 3, 3}) * std::sqrt(2.0 / (in_channels * 9)));
-    w.biases.push_back(at::zeros({out}));
-    in_channels = out;
+  const detail::TensorShapes shapes = parameter_shapes(options.arch);
+  for (size_t i = 0; i < shapes.size(); i += 2) {
+    const int64_t fan_in = shapes[i][1] * 9;  // He initialization
+    w.weights.push_back(rng.tensor(shapes[i]) * std::sqrt(2.0 / fan_in));
+    w.biases.push_back(at::zeros(shapes[i + 1]));
   }
   // Calibrate layer by layer: with zero biases a ReLU layer is positively homogeneous, so
   // dividing a filter bank by its mean output sets that mean to exactly 1.
@@ -112,18 +121,6 @@ std::string identity(const EmbeddedNetOptions& options) {
          std::to_string(at::get_num_threads()) + " threads";
 }
 
-// Interleaved like a state dict: conv1_1 weight, conv1_1 bias, conv1_2 weight, ...
-detail::TensorShapes cached_shapes(VggArch arch) {
-  detail::TensorShapes shapes;
-  int64_t in_channels = 3;
-  for (const auto& name : conv_layer_names(arch)) {
-    shapes.push_back({out_channels(name), in_channels, 3, 3});
-    shapes.push_back({out_channels(name)});
-    in_channels = out_channels(name);
-  }
-  return shapes;
-}
-
 }  // namespace
 
 std::string embedded_net_cache_path(const EmbeddedNetOptions& options) {
@@ -142,7 +139,7 @@ VggWeights make_embedded_vgg(const EmbeddedNetOptions& options) {
     return w;
   }
   const std::string id = identity(options);
-  if (auto cached = detail::read_tensor_cache(path, id, cached_shapes(options.arch))) {
+  if (auto cached = detail::read_tensor_cache(path, id, parameter_shapes(options.arch))) {
     for (size_t i = 0; i < cached->size(); i += 2) {
       w.weights.push_back((*cached)[i]);
       w.biases.push_back((*cached)[i + 1]);
