@@ -9,6 +9,7 @@ Usage: studies/panel_rescore.py OUT_DIR [OUT_DIR ...]   (env NST, IMAGES, THREAD
 Several OUT_DIRs are merged into the first one's panel_rescored.csv.
 """
 import csv
+import glob
 import os
 import statistics
 import subprocess
@@ -17,8 +18,14 @@ import sys
 NST = os.environ.get("NST", "./build/nst")
 IMAGES = os.environ.get("IMAGES", "../shared/images")
 THREADS = os.environ.get("THREADS", "2")
-FILES = {"astronaut": "astronaut.png", "chelsea": "chelsea.png", "rocket": "rocket.jpg", "building": "building.jpg",
-         "starry_night": "starry_night.jpg", "shipwreck": "shipwreck.jpg", "gravel": "gravel.png"}
+
+
+def image_path(stem):
+    """The panel image whose name without extension is `stem` (panel.csv keeps only the stem)."""
+    found = sorted(glob.glob(os.path.join(glob.escape(IMAGES), stem + ".*")))
+    if not found:
+        sys.exit(f"panel_rescore: no {stem}.* in {IMAGES}")
+    return found[0]
 
 
 def main(dirs):
@@ -30,8 +37,8 @@ def main(dirs):
     pairs = dict.fromkeys((r["content"], r["style"]) for r in rows)
     for content, style in pairs:
         sel = [r for r in rows if (r["content"], r["style"]) == (content, style)]
-        out = subprocess.run([NST, "score", "--threads", THREADS, "-c", os.path.join(IMAGES, FILES[content]),
-                              "-s", os.path.join(IMAGES, FILES[style])] + [r["path"] for r in sel],
+        out = subprocess.run([NST, "score", "--threads", THREADS, "-c", image_path(content),
+                              "-s", image_path(style)] + [r["path"] for r in sel],
                              check=True, capture_output=True, text=True).stdout.splitlines()
         for r, line in zip(sel, out):
             fields = dict(f.split("=") for f in line.split()[1:])
